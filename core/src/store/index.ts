@@ -1,0 +1,34 @@
+export type {
+  Compare,
+  CompareOp,
+  DeleteResult,
+  KeySelector,
+  KeyValue,
+  LeaseGrant,
+  LeaseId,
+  LeaseStatus,
+  PutResult,
+  RangeOptions,
+  RangeResult,
+  Store,
+  Txn,
+  TxnOp,
+  TxnOpResult,
+  TxnResult,
+  Watch,
+  WatchEvent,
+  WatchOptions,
+} from "./types.ts";
+export {
+  CompactedError,
+  CorruptDataError,
+  FutureRevisionError,
+  InvalidRequestError,
+  LeaseNotFoundError,
+  StoreClosedError,
+  StoreError,
+  WatchCancelledError,
+} from "./errors.ts";
+export { FROM_KEY, prefixEnd } from "./keys.ts";
+export { isTombstone, KeyHistory, type KeyHistoryLike, tombstone } from "./key-history.ts";
+export { EmbeddedStore, type EmbeddedStoreOptions, type RecoveryReport } from "./embedded.ts";

@@ -1,0 +1,136 @@
+/**
+ * The consumer side of a watch, shared by both backends: a bounded buffer of events behind an
+ * async iterator. The producer pushes; the consumer pulls at its own pace. A consumer that lets
+ * more than `capacity` events pile up is cut off with a clear reason instead of growing memory
+ * without bound or slowing the writers — the same call the Kubernetes API server makes when a
+ * watcher's channel stays full ("forcing watcher close due to unresponsiveness").
+ *
+ * Guarantees: events come out in the order they were pushed, each once; events buffered before
+ * a failure are still delivered, then the error is thrown; after `cancel()` nothing more comes.
+ */
+import { WatchCancelledError } from "./errors.ts";
+import type { Watch, WatchEvent } from "./types.ts";
+
+/** Events a watcher may have unread before it is cancelled; etcd-sized fan-out bursts fit. */
+export const DEFAULT_WATCH_BUFFER = 10_000;
+
+export interface WatchStreamOptions {
+  capacity?: number;
+  /** Called once when the stream ends for any reason, to release the producer's resources. */
+  onClose: () => void;
+  /**
+   * For a watcher that is catching up from history: returns the next events to deliver, [] when
+   * a step found nothing to deliver yet more may follow, or undefined once caught up.
+   */
+  pull?: () => WatchEvent[] | undefined;
+}
+
+export class WatchStream implements Watch {
+  private buffer: WatchEvent[] = [];
+  /** Index of the next unread event in `buffer`; the array is compacted when drained. */
+  private head = 0;
+  private failure: Error | undefined;
+  private done = false;
+  private wake: (() => void) | undefined;
+  private readonly capacity: number;
+  private pull: (() => WatchEvent[] | undefined) | undefined;
+
+  constructor(private readonly options: WatchStreamOptions) {
+    this.capacity = options.capacity ?? DEFAULT_WATCH_BUFFER;
+    this.pull = options.pull;
+  }
+
+  /** Unread events. */
+  get backlog(): number {
+    return this.buffer.length - this.head;
+  }
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  push(events: readonly WatchEvent[]): void {
+    if (this.done || events.length === 0) return;
+    if (this.backlog + events.length > this.capacity) {
+      this.fail(
+        new WatchCancelledError(
+          "slow-consumer",
+          `${this.backlog} events unread, more than the buffer of ${this.capacity} allows; ` +
+            "watch again from the last revision you saw",
+        ),
+      );
+      return;
+    }
+    for (const e of events) this.buffer.push(e);
+    this.notify();
+  }
+
+  /** Ends the stream with an error the consumer sees after the events already buffered. */
+  fail(error: Error): void {
+    if (this.done) return;
+    this.failure = error;
+    this.close();
+  }
+
+  cancel(): void {
+    this.buffer = [];
+    this.head = 0;
+    this.failure = undefined;
+    if (this.done) this.notify();
+    else this.close();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
+    for (;;) {
+      if (this.head < this.buffer.length) {
+        const event = this.buffer[this.head++] as WatchEvent;
+        if (this.head === this.buffer.length) {
+          this.buffer = [];
+          this.head = 0;
+        }
+        yield event;
+        continue;
+      }
+      if (this.done) {
+        if (this.failure) throw this.failure;
+        return;
+      }
+      const pulled = this.pullOnce();
+      if (pulled) continue;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  /** Moves one batch from the catch-up source into the buffer; false when there is nothing. */
+  private pullOnce(): boolean {
+    const pull = this.pull;
+    if (!pull || this.done) return false;
+    let events: WatchEvent[] | undefined;
+    try {
+      events = pull();
+    } catch (error) {
+      this.fail(error as Error);
+      return true;
+    }
+    if (events === undefined) {
+      this.pull = undefined;
+      return false;
+    }
+    for (const e of events) this.buffer.push(e);
+    return true;
+  }
+
+  private close(): void {
+    this.done = true;
+    this.notify();
+    this.options.onClose();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

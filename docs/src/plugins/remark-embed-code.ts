@@ -1,0 +1,94 @@
+/**
+ * remark plugin: fills embed blocks with code from the repository.
+ *
+ *     ```ts file=core/src/store/key-history.ts region=KeyHistory
+ *     ```
+ *
+ * becomes an anchor `<a id="code-KeyHistory">` followed by the code block, titled
+ * "core/src/store/key-history.ts — KeyHistory, lines 12–40". The syntax and the rules are in
+ * ../literate/embed.ts; a page that embeds a missing file or region fails the build with the
+ * page's path and line.
+ */
+import { EmbedError, embedPath, isEmbedMeta, parseEmbedMeta, resolveEmbed } from "../literate/embed.ts";
+import { forgetEmbeds, recordEmbed } from "./embed-dependencies.ts";
+
+export interface RemarkEmbedCodeOptions {
+  /** Absolute path of the repository root; embed paths are relative to it. */
+  root: string;
+}
+
+/** The few mdast shapes this plugin touches (mdast's own types are not a dependency here). */
+interface Node {
+  type: string;
+  children?: Node[];
+  position?: { start: { line: number } };
+}
+interface Code extends Node {
+  type: "code";
+  lang?: string | null;
+  meta?: string | null;
+  value: string;
+}
+interface JsxFlowElement extends Node {
+  type: "mdxJsxFlowElement";
+  name: string;
+  attributes: { type: "mdxJsxAttribute"; name: string; value: string }[];
+  children: Node[];
+}
+
+const isCode = (n: Node): n is Code => n.type === "code";
+
+/**
+ * The anchor is an `a` element added after MDX marked the author's own JSX, so MDX renders it
+ * with the theme's link component, which registers the id for the onBrokenAnchors check.
+ */
+function anchor(id: string): JsxFlowElement {
+  return {
+    type: "mdxJsxFlowElement",
+    name: "a",
+    attributes: [
+      { type: "mdxJsxAttribute", name: "id", value: id },
+      { type: "mdxJsxAttribute", name: "className", value: "code-anchor" },
+    ],
+    children: [],
+  };
+}
+
+export default function remarkEmbedCode(options: RemarkEmbedCodeOptions) {
+  return (tree: Node, file: { path?: string }) => {
+    const page = file.path ?? "(unknown page)";
+    forgetEmbeds(page);
+    const visit = (parent: Node) => {
+      const children = parent.children;
+      if (!children) return;
+      for (let i = 0; i < children.length; i++) {
+        const node = children[i];
+        if (!node) continue;
+        if (!isCode(node) || !isEmbedMeta(node.meta)) {
+          visit(node);
+          continue;
+        }
+        const where = `${page}:${node.position?.start.line ?? "?"}`;
+        const parsed = parseEmbedMeta(node.meta ?? "");
+        if (!parsed.ok) throw new EmbedError(`${where}: ${parsed.error}`);
+        const { embed } = parsed;
+        if (node.value.trim() !== "") {
+          throw new EmbedError(`${where}: embed of ${embed.file} has a body; expected an empty block (the build fills it)`);
+        }
+        let resolved: ReturnType<typeof resolveEmbed>;
+        try {
+          recordEmbed(page, embedPath(options.root, embed.file));
+          resolved = resolveEmbed(options.root, embed);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new EmbedError(`${where}: ${message}`);
+        }
+        node.value = resolved.code;
+        node.meta = [`title="${resolved.title}"`, ...embed.passThrough].join(" ");
+        children.splice(i, 0, anchor(embed.anchor));
+        i++;
+      }
+    };
+    visit(tree);
+  };
+}
