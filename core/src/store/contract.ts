@@ -68,7 +68,11 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         const { revision, prevKv } = await store.put("/a", "2", { prevKv: true });
         expect(revision).toBe(r0 + 2);
         expect(prevKv?.value).toBe("1");
-        expect(await store.get("/a")).toMatchObject({ createRevision: r0 + 1, modRevision: r0 + 2, version: 2 });
+        expect(await store.get("/a")).toMatchObject({
+          createRevision: r0 + 1,
+          modRevision: r0 + 2,
+          version: 2,
+        });
       });
 
       it("a key deleted and put again starts a new life: new createRevision, version 1", async () => {
@@ -78,7 +82,11 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         expect(del).toMatchObject({ revision: r0 + 3, deleted: 1 });
         expect(await store.get("/a")).toBeUndefined();
         await store.put("/a", "3");
-        expect(await store.get("/a")).toMatchObject({ createRevision: r0 + 4, modRevision: r0 + 4, version: 1 });
+        expect(await store.get("/a")).toMatchObject({
+          createRevision: r0 + 4,
+          modRevision: r0 + 4,
+          version: 1,
+        });
       });
 
       it("deleting a missing key changes nothing and does not move the revision", async () => {
@@ -105,13 +113,16 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
 
       it("a read at a future revision fails with FutureRevisionError", async () => {
         await store.put("/a", "1");
-        await expect(store.get("/a", { revision: r0 + 5 })).rejects.toBeInstanceOf(FutureRevisionError);
+        await expect(store.get("/a", { revision: r0 + 5 })).rejects.toBeInstanceOf(
+          FutureRevisionError,
+        );
       });
     });
 
     describe("ranges", () => {
       beforeEach(async () => {
-        for (const k of ["/pods/b", "/pods/a", "/pods/c", "/podsx", "/services/a"]) await store.put(k, k);
+        for (const k of ["/pods/b", "/pods/a", "/pods/c", "/podsx", "/services/a"])
+          await store.put(k, k);
       });
 
       it("a prefix range returns its keys in order, and only those", async () => {
@@ -134,7 +145,10 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
       });
 
       it("countOnly returns no keys; keysOnly returns empty values", async () => {
-        expect(await store.range({ key: "/pods/", prefix: true, countOnly: true })).toMatchObject({ kvs: [], count: 3 });
+        expect(await store.range({ key: "/pods/", prefix: true, countOnly: true })).toMatchObject({
+          kvs: [],
+          count: 3,
+        });
         const keys = await store.range({ key: "/pods/", prefix: true, keysOnly: true });
         expect(keys.kvs.map((kv) => [kv.key, kv.value])).toEqual([
           ["/pods/a", ""],
@@ -156,7 +170,10 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         expect(del.deleted).toBe(3);
         expect(del.revision).toBe(r0 + 6);
         expect(del.prevKvs.map((kv) => kv.key).sort()).toEqual(["/pods/a", "/pods/b", "/pods/c"]);
-        expect((await store.range({ key: "/", prefix: true })).kvs.map((kv) => kv.key)).toEqual(["/podsx", "/services/a"]);
+        expect((await store.range({ key: "/", prefix: true })).kvs.map((kv) => kv.key)).toEqual([
+          "/podsx",
+          "/services/a",
+        ]);
       });
     });
 
@@ -209,7 +226,8 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
 
       it("compares on value and version; a value compare on a missing key is false", async () => {
         await store.put("/k", "b");
-        const t = (compare: Parameters<Store["txn"]>[0]["compare"]) => store.txn({ compare }).then((r) => r.succeeded);
+        const t = (compare: Parameters<Store["txn"]>[0]["compare"]) =>
+          store.txn({ compare }).then((r) => r.succeeded);
         expect(await t([{ key: "/k", target: "value", op: "=", value: "b" }])).toBe(true);
         expect(await t([{ key: "/k", target: "value", op: ">", value: "a" }])).toBe(true);
         expect(await t([{ key: "/k", target: "value", op: "<", value: "a" }])).toBe(false);
@@ -236,7 +254,9 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         const del = r.results[1];
         expect(del?.type === "delete" && del.prevKvs.map((kv) => kv.value)).toEqual(["x"]);
         const get = r.results[2];
-        expect(get?.type === "get" && get.kvs.map((kv) => [kv.key, kv.modRevision])).toEqual([["/a", r0 + 2]]);
+        expect(get?.type === "get" && get.kvs.map((kv) => [kv.key, kv.modRevision])).toEqual([
+          ["/a", r0 + 2],
+        ]);
         expect((await store.get("/a"))?.modRevision).toBe(r0 + 2);
         expect((await store.get("/b"))?.modRevision).toBe(r0 + 2);
         expect(await store.get("/old")).toBeUndefined();
@@ -272,7 +292,9 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
       });
 
       it("a put to a lease that does not exist is refused, and nothing changes", async () => {
-        await expect(store.put("/a", "1", { lease: "12345" })).rejects.toBeInstanceOf(LeaseNotFoundError);
+        await expect(store.put("/a", "1", { lease: "12345" })).rejects.toBeInstanceOf(
+          LeaseNotFoundError,
+        );
         await expect(
           store.txn({
             success: [
@@ -287,7 +309,9 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
 
       it("bad input gets a clear error and changes nothing", async () => {
         await expect(store.put("", "x")).rejects.toThrow(/key is not provided/);
-        await expect(store.range({ key: "/a", limit: -1 })).rejects.toBeInstanceOf(InvalidRequestError);
+        await expect(store.range({ key: "/a", limit: -1 })).rejects.toBeInstanceOf(
+          InvalidRequestError,
+        );
         await expect(store.grantLease(0)).rejects.toBeInstanceOf(InvalidRequestError);
         await expect(store.compact(-3)).rejects.toBeInstanceOf(InvalidRequestError);
         expect(await store.revision()).toBe(r0);
@@ -307,7 +331,10 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         expect((await store.get("/a", { revision: r0 + 4 }))?.value).toBe("2");
         expect(await store.get("/b", { revision: r0 + 4 })).toBeUndefined();
         expect((await store.get("/a"))?.value).toBe("2");
-        expect((await store.range({ key: "/", prefix: true })).kvs.map((kv) => kv.key)).toEqual(["/a", "/c"]);
+        expect((await store.range({ key: "/", prefix: true })).kvs.map((kv) => kv.key)).toEqual([
+          "/a",
+          "/c",
+        ]);
       });
 
       it("refuses to compact again at or below the compact revision, or in the future", async () => {
@@ -473,7 +500,9 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
           ["delete", "/nodes/n2"],
         ]);
         expect(events[0]?.kv.modRevision).toBe(events[1]?.kv.modRevision);
-        expect((await store.range({ key: "/nodes/", prefix: true })).kvs.map((kv) => kv.key)).toEqual(["/nodes/n3"]);
+        expect(
+          (await store.range({ key: "/nodes/", prefix: true })).kvs.map((kv) => kv.key),
+        ).toEqual(["/nodes/n3"]);
         expect(await store.leaseStatus(lease.id)).toBeUndefined();
         watch.cancel();
       }, 20_000);
@@ -486,7 +515,9 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         await store.put("/c", "1", { lease: lease.id });
         await store.put("/c", "2");
         await store.revokeLease(lease.id);
-        expect((await store.range({ key: "/", prefix: true })).kvs.map((kv) => kv.key)).toEqual(["/c"]);
+        expect((await store.range({ key: "/", prefix: true })).kvs.map((kv) => kv.key)).toEqual([
+          "/c",
+        ]);
         await expect(store.revokeLease(lease.id)).rejects.toBeInstanceOf(LeaseNotFoundError);
         await expect(store.keepAlive(lease.id)).rejects.toBeInstanceOf(LeaseNotFoundError);
       });
@@ -501,7 +532,10 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         expect(await store.get("/a")).toBeDefined();
         expect((await store.leaseStatus(lease.id))?.ttl).toBe(4);
         advance(4000);
-        await waitFor("the lease's key to be deleted", async () => (await store.get("/a")) === undefined);
+        await waitFor(
+          "the lease's key to be deleted",
+          async () => (await store.get("/a")) === undefined,
+        );
       });
     });
 

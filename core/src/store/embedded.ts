@@ -34,9 +34,9 @@ import type {
   Watch,
   WatchOptions,
 } from "./types.ts";
+import { readRecords, WriteAheadLog } from "./wal.ts";
 import { WatchHub } from "./watch-hub.ts";
 import { DEFAULT_WATCH_BUFFER } from "./watch-stream.ts";
-import { readRecords, WriteAheadLog } from "./wal.ts";
 
 export interface EmbeddedStoreOptions {
   /** Directory for the log and snapshots. Absent: memory only, nothing survives the process. */
@@ -75,7 +75,8 @@ export class EmbeddedStore implements Store {
   private readonly hub: WatchHub;
   private wal: WriteAheadLog | undefined;
   private committed = 0;
-  private commitWaiters: { revision: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private commitWaiters: { revision: number; resolve: () => void; reject: (e: Error) => void }[] =
+    [];
   private closedBecause: Error | undefined;
   private recordsSinceSnapshot = 0;
   private snapshotting: Promise<void> | undefined;
@@ -135,14 +136,24 @@ export class EmbeddedStore implements Store {
     return { ...this.mvcc.range(options, this.committed), revision: this.committed };
   }
 
-  async put(key: string, value: string, options: { lease?: LeaseId; prevKv?: boolean } = {}): Promise<PutResult> {
-    const { revision, results } = await this.txn({ success: [{ type: "put", key, value, ...options }] });
+  async put(
+    key: string,
+    value: string,
+    options: { lease?: LeaseId; prevKv?: boolean } = {},
+  ): Promise<PutResult> {
+    const { revision, results } = await this.txn({
+      success: [{ type: "put", key, value, ...options }],
+    });
     const result = results[0];
-    return result?.type === "put" && result.prevKv ? { revision, prevKv: result.prevKv } : { revision };
+    return result?.type === "put" && result.prevKv
+      ? { revision, prevKv: result.prevKv }
+      : { revision };
   }
 
   async delete(selector: KeySelector, options: { prevKv?: boolean } = {}): Promise<DeleteResult> {
-    const { revision, results } = await this.txn({ success: [{ type: "delete", ...selector, ...options }] });
+    const { revision, results } = await this.txn({
+      success: [{ type: "delete", ...selector, ...options }],
+    });
     const result = results[0];
     if (result?.type !== "delete") throw new Error("delete returned no delete result");
     return { revision, deleted: result.deleted, prevKvs: result.prevKvs };
@@ -154,7 +165,11 @@ export class EmbeddedStore implements Store {
     const { result, change } = this.mvcc.txn(txn, (id) => this.lessor.has(id));
     if (change) {
       this.trackLeases(change);
-      await this.commit(change, { t: "commit", rev: change.revision, kvs: change.events.map((e) => e.kv) });
+      await this.commit(change, {
+        t: "commit",
+        rev: change.revision,
+        kvs: change.events.map((e) => e.kv),
+      });
     } else {
       // A read-only transaction may have seen writes still waiting for their group commit: answer
       // only once those are durable, so nothing uncommitted ever leaves the store.
@@ -190,7 +205,9 @@ export class EmbeddedStore implements Store {
   async compact(revision: number): Promise<void> {
     this.checkOpen();
     if (!Number.isInteger(revision) || revision < 0) {
-      throw new InvalidRequestError(`compact revision must be a non-negative integer, got ${revision}`);
+      throw new InvalidRequestError(
+        `compact revision must be a non-negative integer, got ${revision}`,
+      );
     }
     this.mvcc.compact(revision, this.committed);
     await this.commit(undefined, { t: "compact", rev: revision });
@@ -201,7 +218,9 @@ export class EmbeddedStore implements Store {
     const interval = toInterval(options);
     const start = options.startRevision || this.committed + 1;
     if (!Number.isInteger(start) || start < 0) {
-      throw new InvalidRequestError(`startRevision must be a non-negative integer, got ${options.startRevision}`);
+      throw new InvalidRequestError(
+        `startRevision must be a non-negative integer, got ${options.startRevision}`,
+      );
     }
     this.mvcc.checkReadable(start, Number.POSITIVE_INFINITY);
     return this.hub.watch(interval, start, options.prevKv ?? false);
@@ -241,10 +260,18 @@ export class EmbeddedStore implements Store {
   /** Deletes a lease's keys in one transaction, as etcd's lessor does when a lease ends. */
   private async revoke(id: LeaseId): Promise<void> {
     const keys = this.lessor.remove(id);
-    const { change } = this.mvcc.txn({ success: keys.map((key) => ({ type: "delete", key })) }, () => true);
+    const { change } = this.mvcc.txn(
+      { success: keys.map((key) => ({ type: "delete", key })) },
+      () => true,
+    );
     if (change) {
       this.trackLeases(change);
-      await this.commit(change, { t: "commit", rev: change.revision, kvs: change.events.map((e) => e.kv), revoke: id });
+      await this.commit(change, {
+        t: "commit",
+        rev: change.revision,
+        kvs: change.events.map((e) => e.kv),
+        revoke: id,
+      });
     } else {
       await this.commit(undefined, { t: "revoke", id });
     }
@@ -302,7 +329,13 @@ export class EmbeddedStore implements Store {
    */
   private maybeSnapshot(): void {
     const every = this.options.snapshotEvery ?? 10_000;
-    if (this.snapshotting || this.recordsSinceSnapshot < every || !this.wal || !this.options.dataDir) return;
+    if (
+      this.snapshotting ||
+      this.recordsSinceSnapshot < every ||
+      !this.wal ||
+      !this.options.dataDir
+    )
+      return;
     const dir = this.options.dataDir;
     const wal = this.wal;
     this.recordsSinceSnapshot = 0;
@@ -314,17 +347,30 @@ export class EmbeddedStore implements Store {
     const rotated = wal.rotate();
     this.snapshotting = (async () => {
       const segment = await rotated;
-      const header: SnapshotHeader = { t: "snapshot", revision, compactRevision, segment, leases, nextLeaseId };
+      const header: SnapshotHeader = {
+        t: "snapshot",
+        revision,
+        compactRevision,
+        segment,
+        leases,
+        nextLeaseId,
+      };
       const name = await writeSnapshot(dir, { header, versions });
       for (const file of await readdir(dir)) {
         const seq = fileSeq(file);
-        if (seq !== undefined && seq < segment && (file.startsWith("wal-") || file.startsWith("snap-"))) {
+        if (
+          seq !== undefined &&
+          seq < segment &&
+          (file.startsWith("wal-") || file.startsWith("snap-"))
+        ) {
           await rm(join(dir, file), { force: true });
         }
       }
       this.lastSnapshot = name;
     })()
-      .catch((error: Error) => this.stop(new StoreClosedError(`snapshot failed: ${error.message}`, { cause: error })))
+      .catch((error: Error) =>
+        this.stop(new StoreClosedError(`snapshot failed: ${error.message}`, { cause: error })),
+      )
       .finally(() => {
         this.snapshotting = undefined;
       });
@@ -361,7 +407,9 @@ export class EmbeddedStore implements Store {
       this.mvcc.rebuildLog();
       for (const lease of header.leases) this.lessor.grant(lease.id, lease.ttl);
       this.lessor.nextId = header.nextLeaseId;
-      for (const kv of versions) if (kv.lease !== undefined && this.mvcc.latest(kv.key) === kv) this.lessor.attach(kv.lease, kv.key);
+      for (const kv of versions)
+        if (kv.lease !== undefined && this.mvcc.latest(kv.key) === kv)
+          this.lessor.attach(kv.lease, kv.key);
       firstSegment = header.segment;
       report.snapshot = newest;
       this.lastSnapshot = newest;
@@ -373,7 +421,11 @@ export class EmbeddedStore implements Store {
     for (const [i, name] of segments.entries()) {
       const path = join(dir, name);
       const last = i === segments.length - 1;
-      const { records, validLength, torn } = readRecords<LogRecord>(await readFile(path), path, last);
+      const { records, validLength, torn } = readRecords<LogRecord>(
+        await readFile(path),
+        path,
+        last,
+      );
       for (const record of records) this.replay(record);
       report.records += records.length;
       report.segments.push(name);
@@ -393,7 +445,8 @@ export class EmbeddedStore implements Store {
     switch (record.t) {
       case "commit": {
         if (record.rev <= this.mvcc.revision) return;
-        if (record.revoke !== undefined && this.lessor.has(record.revoke)) this.lessor.remove(record.revoke);
+        if (record.revoke !== undefined && this.lessor.has(record.revoke))
+          this.lessor.remove(record.revoke);
         const change: Change = {
           revision: record.rev,
           events: record.kvs.map((kv) => ({ type: isTombstone(kv) ? "delete" : "put", kv })),

@@ -1,3 +1,16 @@
+export { EmbeddedStore, type EmbeddedStoreOptions, type RecoveryReport } from "./embedded.ts";
+export {
+  CompactedError,
+  CorruptDataError,
+  FutureRevisionError,
+  InvalidRequestError,
+  LeaseNotFoundError,
+  StoreClosedError,
+  StoreError,
+  WatchCancelledError,
+} from "./errors.ts";
+export { isTombstone, KeyHistory, type KeyHistoryLike, tombstone } from "./key-history.ts";
+export { FROM_KEY, prefixEnd } from "./keys.ts";
 export type {
   Compare,
   CompareOp,
@@ -19,16 +32,3 @@ export type {
   WatchEvent,
   WatchOptions,
 } from "./types.ts";
-export {
-  CompactedError,
-  CorruptDataError,
-  FutureRevisionError,
-  InvalidRequestError,
-  LeaseNotFoundError,
-  StoreClosedError,
-  StoreError,
-  WatchCancelledError,
-} from "./errors.ts";
-export { FROM_KEY, prefixEnd } from "./keys.ts";
-export { isTombstone, KeyHistory, type KeyHistoryLike, tombstone } from "./key-history.ts";
-export { EmbeddedStore, type EmbeddedStoreOptions, type RecoveryReport } from "./embedded.ts";

@@ -29,16 +29,21 @@ export interface KeyInterval {
 
 export function toInterval(selector: KeySelector): KeyInterval {
   if (typeof selector.key !== "string") {
-    throw new InvalidRequestError(`etcdserver: key is not provided (got ${JSON.stringify(selector.key)})`);
+    throw new InvalidRequestError(
+      `etcdserver: key is not provided (got ${JSON.stringify(selector.key)})`,
+    );
   }
   if (selector.prefix && selector.end !== undefined) {
-    throw new InvalidRequestError(`give either prefix or end, not both (key ${JSON.stringify(selector.key)})`);
+    throw new InvalidRequestError(
+      `give either prefix or end, not both (key ${JSON.stringify(selector.key)})`,
+    );
   }
   if (selector.prefix) {
     return { start: selector.key, end: selector.key === "" ? FROM_KEY : prefixEnd(selector.key) };
   }
   if (selector.key === "") throw new InvalidRequestError("etcdserver: key is not provided");
-  if (selector.end === undefined || selector.end === "") return { start: selector.key, end: undefined };
+  if (selector.end === undefined || selector.end === "")
+    return { start: selector.key, end: undefined };
   return { start: selector.key, end: selector.end };
 }
 

@@ -36,7 +36,9 @@ export class Lessor {
 
   static checkTtl(ttl: number): void {
     if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TTL) {
-      throw new InvalidRequestError(`lease TTL must be a whole number of seconds from 1 to ${MAX_TTL}, got ${ttl}`);
+      throw new InvalidRequestError(
+        `lease TTL must be a whole number of seconds from 1 to ${MAX_TTL}, got ${ttl}`,
+      );
     }
   }
 

@@ -64,7 +64,10 @@ export class Mvcc {
   }
 
   /** A range read. `revision` 0 means the newest; `upTo` caps what "newest" may be. */
-  range(options: RangeOptions, upTo = this.revision): { kvs: KeyValue[]; count: number; more: boolean } {
+  range(
+    options: RangeOptions,
+    upTo = this.revision,
+  ): { kvs: KeyValue[]; count: number; more: boolean } {
     const revision = options.revision || upTo;
     this.checkReadable(revision, upTo);
     return this.read(toInterval(options), revision, options);
@@ -219,7 +222,8 @@ export class Mvcc {
       visit(this.index.get(interval.start)?.at(revision));
     } else {
       const end = interval.end === "\0" ? undefined : interval.end;
-      for (const key of this.keys.scan(interval.start, end)) visit(this.index.get(key)?.at(revision));
+      for (const key of this.keys.scan(interval.start, end))
+        visit(this.index.get(key)?.at(revision));
     }
     return { kvs, count, more: kvs.length < count && !options.countOnly };
   }
@@ -279,7 +283,11 @@ export class Mvcc {
   }
 }
 
-function compareWith<T extends number | string>(actual: T, op: Compare["op"], expected: T): boolean {
+function compareWith<T extends number | string>(
+  actual: T,
+  op: Compare["op"],
+  expected: T,
+): boolean {
   switch (op) {
     case "=":
       return actual === expected;
@@ -305,10 +313,14 @@ function checkBranch(ops: TxnOp[]): void {
         throw new InvalidRequestError("etcdserver: key is not provided");
       }
       if (typeof op.value !== "string") {
-        throw new InvalidRequestError(`put ${op.key}: value must be a string, got ${typeof op.value}`);
+        throw new InvalidRequestError(
+          `put ${op.key}: value must be a string, got ${typeof op.value}`,
+        );
       }
       if (puts.has(op.key)) {
-        throw new InvalidRequestError(`etcdserver: duplicate key given in txn request (key ${op.key})`);
+        throw new InvalidRequestError(
+          `etcdserver: duplicate key given in txn request (key ${op.key})`,
+        );
       }
       puts.add(op.key);
     } else if (op.type === "delete") {
@@ -316,7 +328,9 @@ function checkBranch(ops: TxnOp[]): void {
     } else if (op.type === "get") {
       toInterval(op);
     } else {
-      throw new InvalidRequestError(`unknown operation ${JSON.stringify((op as { type: unknown }).type)}`);
+      throw new InvalidRequestError(
+        `unknown operation ${JSON.stringify((op as { type: unknown }).type)}`,
+      );
     }
   }
   for (const key of puts) {

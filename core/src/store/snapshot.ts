@@ -6,8 +6,7 @@
  * every record in it is intact). It is written to a temporary name, synced, then renamed: a
  * snapshot either exists whole or not at all.
  */
-import { open, rename, rm } from "node:fs/promises";
-import { readFile } from "node:fs/promises";
+import { open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptDataError } from "./errors.ts";
 import type { KeyValue } from "./types.ts";
@@ -23,7 +22,10 @@ export interface SnapshotHeader {
   nextLeaseId: number;
 }
 
-type SnapshotRecord = SnapshotHeader | { t: "versions"; kvs: KeyValue[] } | { t: "end"; count: number };
+type SnapshotRecord =
+  | SnapshotHeader
+  | { t: "versions"; kvs: KeyValue[] }
+  | { t: "end"; count: number };
 
 export interface SnapshotData {
   header: SnapshotHeader;
@@ -73,7 +75,11 @@ export async function readSnapshot(dir: string, name: string): Promise<SnapshotD
     for (const kv of r.kvs) versions.push(kv);
   }
   if (versions.length !== end.count) {
-    throw new CorruptDataError(path, data.length, `${versions.length} versions, end record says ${end.count}`);
+    throw new CorruptDataError(
+      path,
+      data.length,
+      `${versions.length} versions, end record says ${end.count}`,
+    );
   }
   return { header, versions };
 }

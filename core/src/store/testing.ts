@@ -12,14 +12,20 @@ export async function nextEvents(watch: Watch, n: number, timeoutMs = 5000): Pro
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`expected ${n} watch events within ${timeoutMs} ms, got ${got.length}: ${describe(got)}`)),
+      () =>
+        reject(
+          new Error(
+            `expected ${n} watch events within ${timeoutMs} ms, got ${got.length}: ${describe(got)}`,
+          ),
+        ),
       timeoutMs,
     );
   });
   try {
     while (got.length < n) {
       const next = await Promise.race([iterator.next(), timeout]);
-      if (next.done) throw new Error(`watch ended after ${got.length} of ${n} events: ${describe(got)}`);
+      if (next.done)
+        throw new Error(`watch ended after ${got.length} of ${n} events: ${describe(got)}`);
       got.push(next.value);
     }
     return got;
@@ -29,12 +35,17 @@ export async function nextEvents(watch: Watch, n: number, timeoutMs = 5000): Pro
 }
 
 /** Waits until `check` returns a truthy value, polling every 10 ms, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

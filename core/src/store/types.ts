@@ -68,7 +68,12 @@ export type CompareOp = "=" | "!=" | "<" | ">";
  * 0; a compare on the value of a missing key is always false (etcd cannot tell "" from absent).
  */
 export type Compare =
-  | { key: string; target: "modRevision" | "createRevision" | "version"; op: CompareOp; value: number }
+  | {
+      key: string;
+      target: "modRevision" | "createRevision" | "version";
+      op: CompareOp;
+      value: number;
+    }
   | { key: string; target: "value"; op: CompareOp; value: string };
 
 export type TxnOp =
@@ -155,7 +160,11 @@ export interface Store {
   revision(): Promise<number>;
   get(key: string, options?: { revision?: number }): Promise<KeyValue | undefined>;
   range(options: RangeOptions): Promise<RangeResult>;
-  put(key: string, value: string, options?: { lease?: LeaseId; prevKv?: boolean }): Promise<PutResult>;
+  put(
+    key: string,
+    value: string,
+    options?: { lease?: LeaseId; prevKv?: boolean },
+  ): Promise<PutResult>;
   delete(selector: KeySelector, options?: { prevKv?: boolean }): Promise<DeleteResult>;
   txn(txn: Txn): Promise<TxnResult>;
   /** Forgets every version older than the version each key had at `revision`. */

@@ -16,9 +16,10 @@
  * with anything after it, or in an older segment, is corruption: recovery stops with an error
  * naming the file and offset rather than guess which writes were acknowledged.
  */
-import { crc32 } from "node:zlib";
-import { open, type FileHandle } from "node:fs/promises";
+
+import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import { CorruptDataError, StoreClosedError } from "./errors.ts";
 
 const HEADER = 8;
@@ -67,7 +68,11 @@ export function readRecords<T>(data: Buffer, file: string, tail: boolean): ReadR
     try {
       records.push(JSON.parse(body.toString("utf8")) as T);
     } catch (error) {
-      throw new CorruptDataError(file, offset, `checksum matches but JSON does not parse: ${error}`);
+      throw new CorruptDataError(
+        file,
+        offset,
+        `checksum matches but JSON does not parse: ${error}`,
+      );
     }
     offset += HEADER + length;
   }
@@ -77,7 +82,10 @@ export function readRecords<T>(data: Buffer, file: string, tail: boolean): ReadR
 /** Why the record at `offset` is unusable, and where it would end; undefined if it is sound. */
 function checkRecord(data: Buffer, offset: number): { what: string; end: number } | undefined {
   if (data.length - offset < HEADER) {
-    return { what: `incomplete header (${data.length - offset} of ${HEADER} bytes)`, end: data.length };
+    return {
+      what: `incomplete header (${data.length - offset} of ${HEADER} bytes)`,
+      end: data.length,
+    };
   }
   const length = data.readUInt32LE(offset);
   const end = offset + HEADER + length;

@@ -23,7 +23,10 @@ export const realClock: Clock = {
   setTimeout(fn, ms) {
     let handle: NodeJS.Timeout;
     const arm = (left: number) => {
-      handle = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), Math.min(left, MAX_TIMER_MS));
+      handle = setTimeout(
+        () => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()),
+        Math.min(left, MAX_TIMER_MS),
+      );
       handle.unref();
     };
     arm(Math.max(0, ms));
@@ -56,7 +59,12 @@ export class FakeClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): Timer {
-    const timer: PendingTimer = { at: this.time + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    const timer: PendingTimer = {
+      at: this.time + Math.max(0, ms),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.timers.push(timer);
     return {
       cancel: () => {
