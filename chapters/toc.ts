@@ -35,7 +35,8 @@ function parseChapter(entry: unknown, where: string): Chapter {
   const e = entry as Record<string, unknown>;
   const str = (name: string): string => {
     const v = e[name];
-    if (typeof v !== "string" || v === "") throw new Error(`${where}.${name}: expected a non-empty string, got ${JSON.stringify(v)}`);
+    if (typeof v !== "string" || v === "")
+      throw new Error(`${where}.${name}: expected a non-empty string, got ${JSON.stringify(v)}`);
     return v;
   };
   const { number, core } = e;
@@ -43,9 +44,18 @@ function parseChapter(entry: unknown, where: string): Chapter {
     throw new Error(`${where}.number: expected a positive integer, got ${JSON.stringify(number)}`);
   }
   if (!Array.isArray(core) || !core.every((m) => typeof m === "string")) {
-    throw new Error(`${where}.core: expected an array of module names, got ${JSON.stringify(core)}`);
+    throw new Error(
+      `${where}.core: expected an array of module names, got ${JSON.stringify(core)}`,
+    );
   }
-  return { number, slug: str("slug"), title: str("title"), core, docs: str("docs"), lab: str("lab") };
+  return {
+    number,
+    slug: str("slug"),
+    title: str("title"),
+    core,
+    docs: str("docs"),
+    lab: str("lab"),
+  };
 }
 
 /** Where each part of a chapter lives on disk. */
@@ -63,9 +73,14 @@ export function chapterPaths(chapter: Chapter, root = repoRoot) {
 export function tocProblems(chapters: Chapter[], root = repoRoot): string[] {
   const problems: string[] = [];
   chapters.forEach((c, i) => {
-    if (c.number !== i + 1) problems.push(`chapter ${c.slug}: number ${c.number}, expected ${i + 1} (chapters are listed in order, without gaps)`);
+    if (c.number !== i + 1)
+      problems.push(
+        `chapter ${c.slug}: number ${c.number}, expected ${i + 1} (chapters are listed in order, without gaps)`,
+      );
     if (!c.slug.startsWith(String(c.number).padStart(2, "0") + "-")) {
-      problems.push(`chapter ${c.slug}: slug should start with "${String(c.number).padStart(2, "0")}-"`);
+      problems.push(
+        `chapter ${c.slug}: slug should start with "${String(c.number).padStart(2, "0")}-"`,
+      );
     }
     const p = chapterPaths(c, root);
     const need: [string, string][] = [

@@ -24,6 +24,8 @@ export interface StoreHarness {
    * cases then wait for the resulting deletion with a deadline).
    */
   expire(ttl: number): void | Promise<void>;
+  /** How long a case waits for the deletions an expiry causes (default 15 s, for a real etcd). */
+  expiryWaitMs?: number;
   /** Moves time by `ms` without expiring anything else: only where the clock is injected. */
   advance?(ms: number): void;
   /** Closes the store and opens the same data again: only for backends that keep data. */
@@ -494,7 +496,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         await store.put("/nodes/n3", "no lease");
         const watch = await store.watch({ key: "/nodes/", prefix: true });
         await harness.expire(lease.ttl);
-        const events = await nextEvents(watch, 2, 15_000);
+        const events = await nextEvents(watch, 2, harness.expiryWaitMs ?? 15_000);
         expect(events.map((e) => [e.type, e.kv.key]).sort()).toEqual([
           ["delete", "/nodes/n1"],
           ["delete", "/nodes/n2"],

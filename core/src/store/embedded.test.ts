@@ -11,6 +11,7 @@ const clock = new FakeClock();
 describeStoreContract("embedded, memory only", {
   open: (options) => EmbeddedStore.open({ clock, ...options }),
   expire: (ttl) => clock.advance(ttl * 1000),
+  expiryWaitMs: 2000,
   advance: (ms) => clock.advance(ms),
 });
 
@@ -29,6 +30,7 @@ describeStoreContract("embedded, on disk", {
     return store;
   },
   expire: (ttl) => clock.advance(ttl * 1000),
+  expiryWaitMs: 2000,
   advance: (ms) => clock.advance(ms),
   async reopen(store) {
     const dataDir = dataDirs.get(store as EmbeddedStore) as string;

@@ -17,7 +17,7 @@ export interface Clock {
 /** Node fires a timer longer than this (about 24.8 days) at once; longer waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The wall clock. Timers are unref'd so a pending expiry never keeps a process alive. */
+/** The wall clock. Its timers keep the process alive, as any timer does: stop what owns them. */
 export const realClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
@@ -27,7 +27,6 @@ export const realClock: Clock = {
         () => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()),
         Math.min(left, MAX_TIMER_MS),
       );
-      handle.unref();
     };
     arm(Math.max(0, ms));
     return { cancel: () => clearTimeout(handle) };
