@@ -73,15 +73,15 @@ export function chapterPaths(chapter: Chapter, root = repoRoot) {
 export function tocProblems(chapters: Chapter[], root = repoRoot): string[] {
   const problems: string[] = [];
   chapters.forEach((c, i) => {
-    if (c.number !== i + 1)
+    const expected = i + 1;
+    if (c.number !== expected) {
       problems.push(
-        `chapter ${c.slug}: number ${c.number}, expected ${i + 1} (chapters are listed in order, without gaps)`,
-      );
-    if (!c.slug.startsWith(String(c.number).padStart(2, "0") + "-")) {
-      problems.push(
-        `chapter ${c.slug}: slug should start with "${String(c.number).padStart(2, "0")}-"`,
+        `chapter ${c.slug}: number ${c.number}, expected ${expected} (chapters are listed in order, without gaps)`,
       );
     }
+    const prefix = `${String(c.number).padStart(2, "0")}-`;
+    if (!c.slug.startsWith(prefix))
+      problems.push(`chapter ${c.slug}: slug should start with "${prefix}"`);
     const p = chapterPaths(c, root);
     const need: [string, string][] = [
       [p.package, "package"],

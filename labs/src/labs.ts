@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { type Chapter, loadChapters, repoRoot } from "../../chapters/toc.ts";
 
 export interface Lab {
@@ -144,7 +145,7 @@ export function parseReport(json: VitestJson): LabRun {
 
 /** The message part of an error: up to the stack trace, colour codes removed. */
 function firstLines(message: string): string {
-  const plain = message.replace(/\u001b\[[0-9;]*m/g, "");
+  const plain = stripVTControlCharacters(message);
   const lines: string[] = [];
   for (const line of plain.split("\n")) {
     if (/^\s+at /.test(line) || /^\s*❯ /.test(line)) break;
