@@ -49,7 +49,7 @@ describe("record framing", () => {
   it("refuses a damaged record followed by more data, naming the file and offset", () => {
     const first = frame({ a: 1 });
     const second = frame({ b: 2 });
-    second[second.length - 2] ^= 0xff;
+    second.writeUInt8(second.readUInt8(second.length - 2) ^ 0xff, second.length - 2);
     const data = Buffer.concat([first, second, frame({ c: 3 })]);
     expect(() => readRecords(data, "/data/wal-1.log", true)).toThrow(
       `corrupt record in /data/wal-1.log at offset ${first.length}: checksum mismatch`,
@@ -96,7 +96,7 @@ describe("recovery", () => {
     const data = await readFile(path);
     const { records } = readRecords<unknown>(data, path, true);
     const secondOffset = frame(records[0]).length;
-    data[secondOffset + 20] ^= 0x01;
+    data.writeUInt8(data.readUInt8(secondOffset + 20) ^ 0x01, secondOffset + 20);
     await writeFile(path, data);
     await expect(openStore()).rejects.toThrow(
       `corrupt record in ${path} at offset ${secondOffset}: checksum mismatch`,

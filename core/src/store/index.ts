@@ -9,6 +9,14 @@ export {
   StoreError,
   WatchCancelledError,
 } from "./errors.ts";
+export { EtcdStore, type EtcdStoreOptions } from "./etcd.ts";
+export {
+  ETCD_NOT_FOUND,
+  type EtcdServer,
+  findEtcd,
+  type StartEtcdOptions,
+  startEtcd,
+} from "./etcd-server.ts";
 export { isTombstone, KeyHistory, type KeyHistoryLike, tombstone } from "./key-history.ts";
 export { FROM_KEY, prefixEnd } from "./keys.ts";
 export type {

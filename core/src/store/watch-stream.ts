@@ -51,11 +51,13 @@ export class WatchStream implements Watch {
 
   push(events: readonly WatchEvent[]): void {
     if (this.done || events.length === 0) return;
-    if (this.backlog + events.length > this.capacity) {
+    // Judge the consumer by what it has left unread, not by the size of this batch: a reader that
+    // keeps up takes even a large batch (an etcd catch-up response holds up to 1,000 revisions).
+    if (this.backlog >= this.capacity) {
       this.fail(
         new WatchCancelledError(
           "slow-consumer",
-          `${this.backlog} events unread, more than the buffer of ${this.capacity} allows; ` +
+          `${this.backlog} events unread, the buffer holds ${this.capacity}; ` +
             "watch again from the last revision you saw",
         ),
       );

@@ -1,0 +1,24 @@
+/**
+ * npm run bench -- <name> [--scale 0.1]
+ *
+ * store   the embedded store against a real etcd on the same disk
+ */
+import { benchStore } from "./store.ts";
+
+const args = process.argv.slice(2);
+const name = args.find((a) => !a.startsWith("--"));
+const scaleAt = args.indexOf("--scale");
+const scale = scaleAt >= 0 ? Number(args[scaleAt + 1]) : 1;
+
+const benches: Record<string, () => Promise<string>> = {
+  store: () => benchStore({ scale }),
+};
+
+const bench = name ? benches[name] : undefined;
+if (!bench || !(scale > 0 && scale <= 1)) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join("|")}> [--scale 0<s<=1]`);
+  process.exit(1);
+}
+const started = performance.now();
+console.log(await bench());
+console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
