@@ -10,19 +10,22 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { EmbeddedStore } from "../src/store/embedded.ts";
 import { segmentName } from "../src/store/wal.ts";
+import { configMapKey } from "./keys.ts";
 
 const [command, ...args] = process.argv.slice(2);
 const mb = (bytes: number) => bytes / 1024 / 1024;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-/** Loads keys with 100 writers in flight, as a busy API server would. */
+/**
+ * Loads keys with 100 writers in flight, as a busy API server would. Every value is its own
+ * string, as values parsed from requests are: one shared string would make memory look smaller.
+ */
 async function fill(store: EmbeddedStore, keys: number, bytes: number): Promise<void> {
-  const value = "x".repeat(bytes);
   let next = 0;
   await Promise.all(
     Array.from({ length: 100 }, async () => {
       for (let i = next++; i < keys; i = next++) {
-        await store.put(`/registry/configmaps/default/cm-${String(i).padStart(7, "0")}`, value);
+        await store.put(configMapKey(i), `${i}:`.padEnd(bytes, "x"));
       }
     }),
   );

@@ -146,14 +146,19 @@ async function session(dataDir: string, say: (line: string) => void): Promise<Ch
     "          the API server turns this into 410 Gone; an informer re-lists, then watches from the list's revision.",
   );
 
-  // 5. Leases: a key that lives only while someone keeps it alive.
-  say("\n5. A lease: a node's heartbeat key lives only while the node keeps renewing it.");
-  const lease = await store.grantLease(1);
-  await store.put("/registry/leases/kube-node-lease/node-1", "node-1 alive", { lease: lease.id });
+  // 5. Leases: keys that live only as long as their lease.
   say(
-    `[kubelet node-1] granted lease ${lease.id} (ttl ${lease.ttl}s), attached its heartbeat key, then stopped renewing`,
+    "\n5. A lease: the API server stores each Event with a lease, so events expire by themselves.",
   );
-  watch = await store.watch({ key: "/registry/leases/", prefix: true });
+  const lease = await store.grantLease(1);
+  const eventKey = "/registry/events/default/web-1.scheduled";
+  await store.put(eventKey, JSON.stringify({ kind: "Event", reason: "Scheduled" }), {
+    lease: lease.id,
+  });
+  say(
+    `[apiserver] stored ${eventKey} on lease ${lease.id} (ttl ${lease.ttl}s here; --event-ttl is 1 h by default)`,
+  );
+  watch = await store.watch({ key: "/registry/events/", prefix: true });
   const started = Date.now();
   const [expired] = await take(watch, 1);
   watch.cancel();

@@ -5,6 +5,7 @@ describe("chapter 1 shows what its page says", () => {
   it("runs the whole session and every step does what the narration claims", async () => {
     const lines: string[] = [];
     const facts = await runChapter((line) => lines.push(line));
+    const text = lines.join("\n");
     const [r1, r2, r3] = facts.created;
     expect([r2, r3], "each create commits the next revision").toEqual([
       (r1 as number) + 1,
@@ -22,19 +23,20 @@ describe("chapter 1 shows what its page says", () => {
     );
     expect(facts.compactedError).toMatch(/required revision has been compacted/);
     expect(facts.leaseDeleteSeen, "the lease's key is deleted and the watcher sees it").toBe(true);
+    expect(text).toMatch(
+      /lease \d+ expired after .* -> DELETE \/registry\/events\/default\/web-1\.scheduled@/,
+    );
     expect(facts.revisionAfterRestart, "the restart recovers the same revision").toBe(
       facts.revisionBeforeRestart,
     );
     expect(facts.recoveredRecords).toBeGreaterThan(0);
     expect(facts.podsAfterRestart).toEqual(["db-1", "web-1"]);
-    const text = lines.join("\n");
     for (const component of [
       "[store]",
       "[apiserver]",
       "[watcher]",
       "[controller-a]",
       "[controller-b]",
-      "[kubelet node-1]",
     ]) {
       expect(text, `narration names ${component}`).toContain(component);
     }

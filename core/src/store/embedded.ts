@@ -257,6 +257,7 @@ export class EmbeddedStore implements Store {
     await this.wal?.close();
   }
 
+  // #region revoke
   /** Deletes a lease's keys in one transaction, as etcd's lessor does when a lease ends. */
   private async revoke(id: LeaseId): Promise<void> {
     const keys = this.lessor.remove(id);
@@ -282,6 +283,7 @@ export class EmbeddedStore implements Store {
     // Nobody awaits an expiry; a failure here has already stopped the store and failed its callers.
     this.revoke(id).catch(() => {});
   }
+  // #endregion revoke
 
   /** Keeps each lease's key set in step with the puts and deletes of a change. */
   private trackLeases(change: Change): void {

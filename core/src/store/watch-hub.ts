@@ -81,6 +81,7 @@ export class WatchHub {
   }
   // #endregion watch
 
+  // #region notify
   /** Pushes committed changes (in revision order) to every synced watcher. */
   notify(changes: readonly Change[]): void {
     for (const watcher of this.watchers) {
@@ -94,6 +95,7 @@ export class WatchHub {
       watcher.stream.push(events);
     }
   }
+  // #endregion notify
 
   /** Ends every watch with `error`. */
   closeAll(error: Error): void {

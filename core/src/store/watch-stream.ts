@@ -49,6 +49,7 @@ export class WatchStream implements Watch {
     return this.done;
   }
 
+  // #region push
   push(events: readonly WatchEvent[]): void {
     if (this.done || events.length === 0) return;
     // Judge the consumer by what it has left unread, not by the size of this batch: a reader that
@@ -66,6 +67,7 @@ export class WatchStream implements Watch {
     for (const e of events) this.buffer.push(e);
     this.notify();
   }
+  // #endregion push
 
   /** Ends the stream with an error the consumer sees after the events already buffered. */
   fail(error: Error): void {
