@@ -57,7 +57,9 @@ export function checkDocs(root: string, chapters: Chapter[] = loadChapters(root)
   const problems: Problem[] = [];
   const docsDir = join(root, DOCS_DIR);
   const rel = (abs: string) => posix(relative(root, abs));
-  const pages = new Map<string, Block[]>(listPages(docsDir).map((p) => [p, parsePage(readFileSync(p, "utf8"))]));
+  const pages = new Map<string, Block[]>(
+    listPages(docsDir).map((p) => [p, parsePage(readFileSync(p, "utf8"))]),
+  );
   let embeds = 0;
   let questions = 0;
 
@@ -76,10 +78,13 @@ export function checkDocs(root: string, chapters: Chapter[] = loadChapters(root)
         continue;
       }
       const { embed } = parsed;
-      if (b.content.trim() !== "") at(`embed of ${embed.file} has a body; expected an empty block (the build fills it)`);
+      if (b.content.trim() !== "")
+        at(`embed of ${embed.file} has a body; expected an empty block (the build fills it)`);
       const first = seen.get(embed.anchor);
       if (first !== undefined) {
-        at(`anchor "${embed.anchor}" is already used on this page (line ${first}); add id=<other name> to one embed`);
+        at(
+          `anchor "${embed.anchor}" is already used on this page (line ${first}); add id=<other name> to one embed`,
+        );
       }
       seen.set(embed.anchor, b.line);
 
@@ -94,13 +99,19 @@ export function checkDocs(root: string, chapters: Chapter[] = loadChapters(root)
         const regions = existsSync(path) ? parseRegions(readFileSync(path, "utf8")) : null;
         sourceChecked.set(path, regions);
         for (const p of regions?.problems ?? []) {
-          problems.push({ file: rel(path), line: p.line, message: `${p.message} (embedded from ${rel(page)}:${b.line})` });
+          problems.push({
+            file: rel(path),
+            line: p.line,
+            message: `${p.message} (embedded from ${rel(page)}:${b.line})`,
+          });
         }
       }
       const regions = sourceChecked.get(path);
       if (!regions) {
-        at(`file=${embed.file}: no such file; expected a path from the repository root, e.g. core/src/util/clock.ts`);
-      } else if (embed.region !== undefined && !regions.regions.has(embed.region)) {
+        at(
+          `file=${embed.file}: no such file; expected a path from the repository root, e.g. core/src/util/clock.ts`,
+        );
+      } else if (embed.region !== undefined && !regions.names.has(embed.region)) {
         const known = [...regions.regions.keys()].map((k) => `"${k}"`).join(", ");
         at(
           `${embed.file} has no region "${embed.region}"; expected "// #region ${embed.region}" ... "// #endregion ${embed.region}" in it (it has ${known || "no regions"})`,
@@ -121,7 +132,11 @@ export function checkDocs(root: string, chapters: Chapter[] = loadChapters(root)
         const targetPage = target === "" ? page : resolve(dirname(page), decodeURI(target));
         const targetAnchors = anchors.get(targetPage);
         if (!targetAnchors) {
-          problems.push({ file: rel(page), line: b.line, message: `link ${href}: no page ${rel(targetPage)}` });
+          problems.push({
+            file: rel(page),
+            line: b.line,
+            message: `link ${href}: no page ${rel(targetPage)}`,
+          });
         } else if (!targetAnchors.has(anchor)) {
           const known = [...targetAnchors].join(", ");
           problems.push({
@@ -152,7 +167,11 @@ export function checkDocs(root: string, chapters: Chapter[] = loadChapters(root)
     const file = rel(page);
     const interview = findHeading(blocks, 2, INTERVIEW_HEADING);
     if (!interview) {
-      problems.push({ file, line: 1, message: `no "## ${INTERVIEW_HEADING}" section; every chapter page needs one` });
+      problems.push({
+        file,
+        line: 1,
+        message: `no "## ${INTERVIEW_HEADING}" section; every chapter page needs one`,
+      });
     } else {
       const qs = interviewQuestions(blocks);
       questions += qs.length;
@@ -167,9 +186,17 @@ export function checkDocs(root: string, chapters: Chapter[] = loadChapters(root)
     }
     const challenges = findHeading(blocks, 2, CHALLENGES_HEADING);
     if (!challenges) {
-      problems.push({ file, line: 1, message: `no "## ${CHALLENGES_HEADING}" section; every chapter page ends with challenges` });
+      problems.push({
+        file,
+        line: 1,
+        message: `no "## ${CHALLENGES_HEADING}" section; every chapter page ends with challenges`,
+      });
     } else if (sectionOf(blocks, challenges).length === 0) {
-      problems.push({ file, line: challenges.line, message: `"## ${CHALLENGES_HEADING}" is empty; expected at least one challenge` });
+      problems.push({
+        file,
+        line: challenges.line,
+        message: `"## ${CHALLENGES_HEADING}" is empty; expected at least one challenge`,
+      });
     }
   }
   for (const page of pages.keys()) {

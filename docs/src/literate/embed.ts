@@ -50,10 +50,14 @@ export function parseEmbedMeta(meta: string): ParsedEmbed {
     }
     const value = /^["']/.test(raw) ? raw.slice(1, -1) : raw;
     if (key === "file" || key === "region" || key === "id") {
-      if (values.has(key)) return { ok: false, error: `"${key}=" is given twice in ${JSON.stringify(meta)}` };
+      if (values.has(key))
+        return { ok: false, error: `"${key}=" is given twice in ${JSON.stringify(meta)}` };
       values.set(key, value);
     } else if (key === "title") {
-      return { ok: false, error: `an embed gets its title from file= and region=; remove title= from ${JSON.stringify(meta)}` };
+      return {
+        ok: false,
+        error: `an embed gets its title from file= and region=; remove title= from ${JSON.stringify(meta)}`,
+      };
     } else if (PASS_THROUGH_KEYS.has(key)) {
       passThrough.push(token);
     } else {
@@ -64,14 +68,24 @@ export function parseEmbedMeta(meta: string): ParsedEmbed {
     }
   }
   const file = values.get("file");
-  if (!file) return { ok: false, error: `an embed needs file=<path from the repository root>; got ${JSON.stringify(meta)}` };
+  if (!file)
+    return {
+      ok: false,
+      error: `an embed needs file=<path from the repository root>; got ${JSON.stringify(meta)}`,
+    };
   const region = values.get("region");
   const id = values.get("id");
   const anchor = `code-${id ?? region ?? basename(file, extname(file))}`;
   if (!/^code-[A-Za-z0-9_.-]+$/.test(anchor)) {
-    return { ok: false, error: `anchor "${anchor}" may only use letters, digits, "_", "-" and "."` };
+    return {
+      ok: false,
+      error: `anchor "${anchor}" may only use letters, digits, "_", "-" and "."`,
+    };
   }
-  return { ok: true, embed: { file, ...(region !== undefined && { region }), anchor, passThrough } };
+  return {
+    ok: true,
+    embed: { file, ...(region !== undefined && { region }), anchor, passThrough },
+  };
 }
 
 export class EmbedError extends Error {
@@ -88,7 +102,9 @@ export class EmbedError extends Error {
 /** Where an embed's file lives on disk; refuses paths that leave the repository. */
 export function embedPath(root: string, file: string): string {
   if (isAbsolute(file) || normalize(file).split(sep).includes("..")) {
-    throw new EmbedError(`file=${file}: expected a path relative to the repository root, inside it`);
+    throw new EmbedError(
+      `file=${file}: expected a path relative to the repository root, inside it`,
+    );
   }
   return resolve(root, file);
 }
@@ -105,12 +121,16 @@ export interface ResolvedEmbed {
 export function resolveEmbed(root: string, embed: Embed): ResolvedEmbed {
   const path = embedPath(root, embed.file);
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new EmbedError(`file=${embed.file}: no such file (paths are relative to the repository root)`);
+    throw new EmbedError(
+      `file=${embed.file}: no such file (paths are relative to the repository root)`,
+    );
   }
   try {
     const { code, firstLine, lastLine } = extractCode(readFileSync(path, "utf8"), embed.region);
     const title =
-      embed.region === undefined ? embed.file : `${embed.file} — ${embed.region}, lines ${firstLine}–${lastLine}`;
+      embed.region === undefined
+        ? embed.file
+        : `${embed.file} — ${embed.region}, lines ${firstLine}–${lastLine}`;
     return { code, title, path };
   } catch (error) {
     if (!(error instanceof RegionError)) throw error;

@@ -9,8 +9,6 @@
  */
 import MarkdownIt from "markdown-it";
 
-type Token = ReturnType<MarkdownIt["parse"]>[number];
-
 export interface Heading {
   kind: "heading";
   line: number;
@@ -54,6 +52,7 @@ export interface OtherInline {
 export type Block = Heading | Paragraph | Fence | OtherInline;
 
 const md = new MarkdownIt({ html: true });
+type Token = ReturnType<typeof md.parse>[number];
 
 /** Front matter is blanked, not removed, so line numbers stay those of the file. */
 function blankFrontMatter(text: string): string {
@@ -74,7 +73,7 @@ function inlineParts(token: Token): { text: string; inlineCode: string[]; links:
     } else if (child.type === "softbreak" || child.type === "hardbreak") text += " ";
     else if (child.type === "link_open") {
       const href = child.attrGet("href");
-      if (href !== null) links.push(href);
+      if (href !== null) links.push(String(href));
     }
   }
   return { text, inlineCode, links };

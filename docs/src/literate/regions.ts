@@ -31,7 +31,10 @@ export interface SourceProblem {
 }
 
 export interface ParsedRegions {
+  /** Well-formed regions, in the order they open. */
   regions: Map<string, Region>;
+  /** Every name a `#region` marker opens, well formed or not. */
+  names: Set<string>;
   problems: SourceProblem[];
   /** 1-based lines holding a marker; they never appear in embedded code. */
   markerLines: Set<number>;
@@ -42,6 +45,7 @@ export function parseRegions(source: string): ParsedRegions {
   const regions = new Map<string, Region>();
   const problems: SourceProblem[] = [];
   const markerLines = new Set<number>();
+  const names = new Set<string>();
   const open: { name: string; line: number }[] = [];
 
   lines.forEach((text, i) => {
@@ -67,6 +71,7 @@ export function parseRegions(source: string): ParsedRegions {
         });
       }
       open.push({ name, line });
+      names.add(name);
       return;
     }
     const at = open.findLastIndex((o) => o.name === name);
@@ -92,11 +97,15 @@ export function parseRegions(source: string): ParsedRegions {
     if (!regions.has(name)) regions.set(name, { name, openLine: entry.line, closeLine: line });
   });
   for (const o of open) {
-    problems.push({ line: o.line, message: `region "${o.name}" is never closed; expected "// #endregion ${o.name}"` });
+    problems.push({
+      line: o.line,
+      message: `region "${o.name}" is never closed; expected "// #endregion ${o.name}"`,
+    });
   }
   // A region recorded while the file is malformed may have a wrong extent; keep it only for
   // "does it exist" questions, never cut code from it (see extractCode).
-  return { regions, problems, markerLines };
+  const byOpening = [...regions.values()].sort((a, b) => a.openLine - b.openLine);
+  return { regions: new Map(byOpening.map((r) => [r.name, r])), names, problems, markerLines };
 }
 
 export interface ExtractedCode {
@@ -144,7 +153,8 @@ export function extractCode(source: string, region?: string): ExtractedCode {
   }
   while (kept.length && kept[0]?.text.trim() === "") kept.shift();
   while (kept.length && kept.at(-1)?.text.trim() === "") kept.pop();
-  if (!kept.length) throw new RegionError(region ? `region "${region}" is empty` : "the file is empty");
+  if (!kept.length)
+    throw new RegionError(region ? `region "${region}" is empty` : "the file is empty");
   return {
     code: dedent(kept.map((k) => k.text)).join("\n"),
     firstLine: kept[0]?.line ?? from,
@@ -154,7 +164,9 @@ export function extractCode(source: string, region?: string): ExtractedCode {
 
 /** Removes the indentation all non-blank lines share; blank lines become empty. */
 export function dedent(lines: string[]): string[] {
-  const indents = lines.filter((l) => l.trim() !== "").map((l) => /^[ \t]*/.exec(l)?.[0].length ?? 0);
+  const indents = lines
+    .filter((l) => l.trim() !== "")
+    .map((l) => /^[ \t]*/.exec(l)?.[0].length ?? 0);
   const common = indents.length ? Math.min(...indents) : 0;
   return lines.map((l) => (l.trim() === "" ? "" : l.slice(common)));
 }

@@ -9,7 +9,13 @@
  * ../literate/embed.ts; a page that embeds a missing file or region fails the build with the
  * page's path and line.
  */
-import { EmbedError, embedPath, isEmbedMeta, parseEmbedMeta, resolveEmbed } from "../literate/embed.ts";
+import {
+  EmbedError,
+  embedPath,
+  isEmbedMeta,
+  parseEmbedMeta,
+  resolveEmbed,
+} from "../literate/embed.ts";
 import { forgetEmbeds, recordEmbed } from "./embed-dependencies.ts";
 
 export interface RemarkEmbedCodeOptions {
@@ -18,47 +24,45 @@ export interface RemarkEmbedCodeOptions {
 }
 
 /** The few mdast shapes this plugin touches (mdast's own types are not a dependency here). */
-interface Node {
+export interface MdastNode {
   type: string;
-  children?: Node[];
+  children?: MdastNode[];
   position?: { start: { line: number } };
 }
-interface Code extends Node {
+interface Code extends MdastNode {
   type: "code";
   lang?: string | null;
   meta?: string | null;
   value: string;
 }
-interface JsxFlowElement extends Node {
+interface JsxFlowElement extends MdastNode {
   type: "mdxJsxFlowElement";
   name: string;
   attributes: { type: "mdxJsxAttribute"; name: string; value: string }[];
-  children: Node[];
+  children: MdastNode[];
 }
 
-const isCode = (n: Node): n is Code => n.type === "code";
+const isCode = (n: MdastNode): n is Code => n.type === "code";
 
 /**
  * The anchor is an `a` element added after MDX marked the author's own JSX, so MDX renders it
- * with the theme's link component, which registers the id for the onBrokenAnchors check.
+ * with the theme's link component, which registers the id for the onBrokenAnchors check and
+ * keeps the target clear of the sticky navbar.
  */
 function anchor(id: string): JsxFlowElement {
   return {
     type: "mdxJsxFlowElement",
     name: "a",
-    attributes: [
-      { type: "mdxJsxAttribute", name: "id", value: id },
-      { type: "mdxJsxAttribute", name: "className", value: "code-anchor" },
-    ],
+    attributes: [{ type: "mdxJsxAttribute", name: "id", value: id }],
     children: [],
   };
 }
 
 export default function remarkEmbedCode(options: RemarkEmbedCodeOptions) {
-  return (tree: Node, file: { path?: string }) => {
+  return (tree: MdastNode, file: { path?: string }) => {
     const page = file.path ?? "(unknown page)";
     forgetEmbeds(page);
-    const visit = (parent: Node) => {
+    const visit = (parent: MdastNode) => {
       const children = parent.children;
       if (!children) return;
       for (let i = 0; i < children.length; i++) {
@@ -73,7 +77,9 @@ export default function remarkEmbedCode(options: RemarkEmbedCodeOptions) {
         if (!parsed.ok) throw new EmbedError(`${where}: ${parsed.error}`);
         const { embed } = parsed;
         if (node.value.trim() !== "") {
-          throw new EmbedError(`${where}: embed of ${embed.file} has a body; expected an empty block (the build fills it)`);
+          throw new EmbedError(
+            `${where}: embed of ${embed.file} has a body; expected an empty block (the build fills it)`,
+          );
         }
         let resolved: ReturnType<typeof resolveEmbed>;
         try {
