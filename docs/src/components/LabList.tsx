@@ -25,7 +25,7 @@ export default function LabList() {
               <Link to={docPath(c.docs)}>{chapterLabel(c)}</Link>
             </td>
             <td>
-              <code>labs/work/{c.lab}.ts</code>
+              <code>labs/work/{c.lab}/</code>
             </td>
             <td>
               <code>npm run lab -- check {c.number}</code>
