@@ -104,11 +104,6 @@ export class EmbeddedStore implements Store {
     return store;
   }
 
-  /** The newest revision applied, including writes still waiting for their group commit. */
-  get appliedRevision(): number {
-    return this.mvcc.revision;
-  }
-
   get compactRevision(): number {
     return this.mvcc.compactRevision;
   }
@@ -116,10 +111,6 @@ export class EmbeddedStore implements Store {
   /** Group-commit counters: records written and syncs that wrote them. */
   get walStats(): { records: number; syncs: number; bytes: number } | undefined {
     return this.wal?.stats;
-  }
-
-  get watcherCount(): number {
-    return this.hub.count;
   }
 
   async revision(): Promise<number> {
@@ -164,12 +155,7 @@ export class EmbeddedStore implements Store {
     this.checkOpen();
     const { result, change } = this.mvcc.txn(txn, (id) => this.lessor.has(id));
     if (change) {
-      this.trackLeases(change);
-      await this.commit(change, {
-        t: "commit",
-        rev: change.revision,
-        kvs: change.events.map((e) => e.kv),
-      });
+      await this.commit(change);
     } else {
       // A read-only transaction may have seen writes still waiting for their group commit: answer
       // only once those are durable, so nothing uncommitted ever leaves the store.
@@ -183,22 +169,30 @@ export class EmbeddedStore implements Store {
    * Makes an applied change durable, then visible: once the log has it on disk (or at once with
    * no log), `committed` advances and synced watchers get the change.
    */
-  private commit(change: Change | undefined, record: LogRecord): Promise<void> {
-    const visible = () => {
-      if (change) {
-        this.committed = change.revision;
-        this.hub.notify([change]);
-        this.resolveWaiters();
-      }
-    };
+  private commit(change: Change, revokedLease?: LeaseId): Promise<void> {
+    this.trackLeases(change);
+    const kvs = change.events.map((e) => e.kv);
+    const record: LogRecord =
+      revokedLease === undefined
+        ? { t: "commit", rev: change.revision, kvs }
+        : { t: "commit", rev: change.revision, kvs, revoke: revokedLease };
+    return this.persist(record, () => {
+      this.committed = change.revision;
+      this.hub.notify([change]);
+      this.resolveWaiters();
+    });
+  }
+
+  /** Appends a record to the log and runs `durable` once it is on disk; without a log, at once. */
+  private persist(record: LogRecord, durable: () => void = () => {}): Promise<void> {
     if (!this.wal) {
-      visible();
+      durable();
       return Promise.resolve();
     }
     this.recordsSinceSnapshot++;
-    const durable = this.wal.append(record, (error) => (error ? this.stop(error) : visible()));
+    const written = this.wal.append(record, (error) => (error ? this.stop(error) : durable()));
     this.maybeSnapshot();
-    return durable;
+    return written;
   }
   // #endregion commit
 
@@ -210,7 +204,7 @@ export class EmbeddedStore implements Store {
       );
     }
     this.mvcc.compact(revision, this.committed);
-    await this.commit(undefined, { t: "compact", rev: revision });
+    await this.persist({ t: "compact", rev: revision });
   }
 
   async watch(options: WatchOptions): Promise<Watch> {
@@ -231,7 +225,7 @@ export class EmbeddedStore implements Store {
     Lessor.checkTtl(ttlSeconds);
     const id = this.lessor.allocateId();
     this.lessor.grant(id, ttlSeconds);
-    await this.commit(undefined, { t: "grant", id, ttl: ttlSeconds });
+    await this.persist({ t: "grant", id, ttl: ttlSeconds });
     return { id, ttl: ttlSeconds };
   }
 
@@ -265,17 +259,8 @@ export class EmbeddedStore implements Store {
       { success: keys.map((key) => ({ type: "delete", key })) },
       () => true,
     );
-    if (change) {
-      this.trackLeases(change);
-      await this.commit(change, {
-        t: "commit",
-        rev: change.revision,
-        kvs: change.events.map((e) => e.kv),
-        revoke: id,
-      });
-    } else {
-      await this.commit(undefined, { t: "revoke", id });
-    }
+    if (change) await this.commit(change, id);
+    else await this.persist({ t: "revoke", id });
   }
 
   private expire(id: LeaseId): void {

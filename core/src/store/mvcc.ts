@@ -52,13 +52,6 @@ export class Mvcc {
 
   constructor(private readonly newHistory: HistoryFactory = () => new KeyHistory()) {}
 
-  /** Number of keys that currently exist. */
-  get size(): number {
-    let n = 0;
-    for (const history of this.index.values()) if (history.latest()) n++;
-    return n;
-  }
-
   latest(key: string): KeyValue | undefined {
     return this.index.get(key)?.latest();
   }

@@ -39,10 +39,6 @@ export class WatchHub {
     private readonly capacity: number,
   ) {}
 
-  get count(): number {
-    return this.watchers.size;
-  }
-
   // #region watch
   /** A watcher from `start`: synced if it is the next revision, otherwise catching up. */
   watch(interval: KeyInterval, start: number, prevKv: boolean): WatchStream {
