@@ -22,7 +22,7 @@
  * - One watch response can carry many events (up to 1,000 revisions while a watch catches up);
  *   they enter the watch's buffer together (WatchStream only cuts off a reader already behind).
  */
-import { noop } from "cockatiel";
+import { handleWhen, noop, retry } from "cockatiel";
 import {
   Etcd3,
   GRPCInvalidArgumentError,
@@ -111,11 +111,16 @@ export class EtcdStore implements Store {
 
   /** Connects and checks that etcd answers. */
   static async connect(options: EtcdStoreOptions): Promise<EtcdStore> {
-    // No retries: the client would resend a write whose answer was lost, applying it twice or
-    // turning a compare-and-swap that won into one that reports losing. Callers retry, knowing why.
+    // Only a refused connection is retried, on the next endpoint: that request reached no etcd.
+    // Any other failure may have happened after etcd applied the write, and resending it could
+    // apply it twice or report a compare-and-swap that won as lost. Callers retry, knowing why.
+    const neverSent = handleWhen((error) => /ECONNREFUSED/.test(error.message));
     const client = new Etcd3({
       hosts: options.endpoints,
-      faultHandling: { host: () => noop, global: noop },
+      faultHandling: {
+        host: () => noop,
+        global: retry(neverSent, { maxAttempts: options.endpoints.length - 1 }),
+      },
     });
     const store = new EtcdStore(client, options.watchBuffer ?? DEFAULT_WATCH_BUFFER);
     try {

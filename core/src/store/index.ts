@@ -12,10 +12,15 @@ export {
 export { EtcdStore, type EtcdStoreOptions } from "./etcd.ts";
 export {
   ETCD_NOT_FOUND,
+  type EtcdCluster,
+  type EtcdMember,
   type EtcdServer,
   findEtcd,
+  type StartEtcdClusterOptions,
   type StartEtcdOptions,
+  type StopSignal,
   startEtcd,
+  startEtcdCluster,
 } from "./etcd-server.ts";
 export { isTombstone, KeyHistory, type KeyHistoryLike, tombstone } from "./key-history.ts";
 export { FROM_KEY, prefixEnd } from "./keys.ts";
