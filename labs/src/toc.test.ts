@@ -1,9 +1,21 @@
 /** The table of contents is the single list of chapters: every entry must have all its parts. */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { loadChapters, tocProblems } from "../../chapters/toc.ts";
+
+const roots: string[] = [];
+function fakeRepo(chapters: unknown): string {
+  const root = mkdtempSync(join(tmpdir(), "tinykube-toc-"));
+  roots.push(root);
+  mkdirSync(join(root, "chapters"));
+  writeFileSync(join(root, "chapters", "chapters.json"), JSON.stringify(chapters));
+  return root;
+}
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 
 describe("chapters/chapters.json", () => {
   it("lists at least one chapter, and every listed chapter has its package, page, lab and core module", () => {
@@ -13,21 +25,16 @@ describe("chapters/chapters.json", () => {
   });
 
   it("reports each missing part by chapter and path", () => {
-    const root = mkdtempSync(join(tmpdir(), "tinykube-toc-"));
-    mkdirSync(join(root, "chapters"));
-    writeFileSync(
-      join(root, "chapters", "chapters.json"),
-      JSON.stringify([
-        {
-          number: 2,
-          slug: "01-x",
-          title: "X",
-          core: ["nowhere"],
-          docs: "chapters/01-x",
-          lab: "01-x",
-        },
-      ]),
-    );
+    const root = fakeRepo([
+      {
+        number: 2,
+        slug: "01-x",
+        title: "X",
+        core: ["nowhere"],
+        docs: "chapters/01-x",
+        lab: "01-x",
+      },
+    ]);
     const problems = tocProblems(loadChapters(root), root);
     expect(problems).toEqual([
       "chapter 01-x: number 2, expected 1 (chapters are listed in order, without gaps)",
@@ -41,9 +48,7 @@ describe("chapters/chapters.json", () => {
   });
 
   it("rejects a malformed entry with the field and value", () => {
-    const root = mkdtempSync(join(tmpdir(), "tinykube-toc-"));
-    mkdirSync(join(root, "chapters"));
-    writeFileSync(join(root, "chapters", "chapters.json"), JSON.stringify([{ number: "one" }]));
+    const root = fakeRepo([{ number: "one" }]);
     expect(() => loadChapters(root)).toThrow(
       /\[0\]\.number: expected a positive integer, got "one"/,
     );
