@@ -1,0 +1,111 @@
+/**
+ * The shapes every Kubernetes object shares (k8s.io/apimachinery/pkg/apis/meta/v1): TypeMeta,
+ * ObjectMeta, ListMeta and Status. Objects travel as plain JSON; these interfaces name the fields
+ * tinykube reads and writes, and leave the rest open, as the wire format does.
+ */
+
+export interface TypeMeta {
+  apiVersion: string;
+  kind: string;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  time?: string;
+  fieldsType?: "FieldsV1";
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  /** The store revision of the object's last change, as an opaque string. */
+  resourceVersion?: string;
+  /** Bumped by the API server on every change to the spec (not status or metadata). */
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: ManagedFieldsEntry[];
+}
+
+/** Any object: TypeMeta, metadata, and whatever its kind defines (spec, status, data, ...). */
+export interface KubeObject extends TypeMeta {
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ListMeta {
+  resourceVersion?: string;
+  /** Opaque token for the next page of a paginated list. */
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface KubeList<T extends KubeObject = KubeObject> extends TypeMeta {
+  metadata: ListMeta;
+  items: T[];
+}
+
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+/** metav1.Status: the body of every error response (and of some successful deletes). */
+export interface Status {
+  kind: "Status";
+  apiVersion: "v1";
+  metadata: ListMeta;
+  status: "Success" | "Failure";
+  message?: string;
+  reason?: string;
+  details?: StatusDetails;
+  code: number;
+}
+
+/** "group/version", or just "version" for the core group. */
+export function apiVersionOf(group: string, version: string): string {
+  return group === "" ? version : `${group}/${version}`;
+}
+
+/** Splits "apps/v1" into { group: "apps", version: "v1" } and "v1" into { group: "", version: "v1" }. */
+export function parseApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0
+    ? { group: "", version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+/** Deep copy of a JSON value; objects from a cache are read-only, so change a clone. */
+export function clone<T>(value: T): T {
+  return structuredClone(value);
+}
