@@ -434,6 +434,37 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         watch.cancel();
       });
 
+      it("a progress marker follows every change before it, even when no watched key changed", async (ctx) => {
+        if (!store.supportsProgress) ctx.skip();
+        const watch = await store.watch({ key: "/mine/", prefix: true, progress: true });
+        await store.put("/mine/a", "1");
+        await store.put("/other", "x");
+        watch.requestProgress();
+        const [event, marker] = await nextEvents(watch, 2);
+        expect(event?.type === "put" && event.kv.key).toBe("/mine/a");
+        expect(marker).toEqual({ type: "progress", revision: r0 + 2 });
+        watch.cancel();
+      });
+
+      it("a watch catching up from history sends its progress marker after the history", async (ctx) => {
+        if (!store.supportsProgress) ctx.skip();
+        await store.put("/mine/a", "1");
+        await store.put("/mine/b", "1");
+        await store.put("/other", "x");
+        const watch = await store.watch({
+          key: "/mine/",
+          prefix: true,
+          startRevision: r0 + 1,
+          progress: true,
+        });
+        watch.requestProgress();
+        const items = await nextEvents(watch, 3);
+        expect(
+          items.map((e) => (e.type === "progress" ? `progress@${e.revision}` : e.kv.key)),
+        ).toEqual(["/mine/a", "/mine/b", `progress@${r0 + 3}`]);
+        watch.cancel();
+      });
+
       it("cancel ends the iteration", async () => {
         const watch = await store.watch({ key: "/a" });
         const drained = (async () => {

@@ -25,6 +25,7 @@ import type {
   LeaseGrant,
   LeaseId,
   LeaseStatus,
+  ProgressWatch,
   PutResult,
   RangeOptions,
   RangeResult,
@@ -80,6 +81,7 @@ export class EmbeddedStore implements Store {
   private closedBecause: Error | undefined;
   private recordsSinceSnapshot = 0;
   private snapshotting: Promise<void> | undefined;
+  readonly supportsProgress = true;
   /** Set by open() when there was something to recover. */
   recovery: RecoveryReport | undefined;
   /** The newest snapshot file written or loaded. */
@@ -207,7 +209,9 @@ export class EmbeddedStore implements Store {
     await this.persist({ t: "compact", rev: revision });
   }
 
-  async watch(options: WatchOptions): Promise<Watch> {
+  watch(options: WatchOptions & { progress: true }): Promise<ProgressWatch>;
+  watch(options: WatchOptions): Promise<Watch>;
+  async watch(options: WatchOptions): Promise<Watch | ProgressWatch> {
     this.checkOpen();
     const interval = toInterval(options);
     const start = options.startRevision || this.committed + 1;

@@ -2,7 +2,7 @@ import { Etcd3 } from "etcd3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { describeStoreContract } from "./contract.ts";
 import { CompactedError, FutureRevisionError, StoreError, WatchCancelledError } from "./errors.ts";
-import { EtcdStore } from "./etcd.ts";
+import { EtcdStore, progressIsReliable } from "./etcd.ts";
 import { ETCD_NOT_FOUND, type EtcdServer, findEtcd, startEtcd } from "./etcd-server.ts";
 import { tombstone } from "./key-history.ts";
 import { nextEvents, waitFor } from "./testing.ts";
@@ -21,6 +21,14 @@ describe.skipIf(!etcdBin)("etcd backend", () => {
   beforeAll(async () => {
     etcd = await startEtcd({ bin: etcdBin });
     admin = new Etcd3({ hosts: etcd.endpoint });
+    const probe = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
+    if (!probe.supportsProgress) {
+      console.warn(
+        `etcd ${probe.serverVersion} can send a progress marker before a watch's history ` +
+          "(fixed in etcd 3.4.25 and 3.5.8): the progress cases are skipped for it.",
+      );
+    }
+    await probe.close();
   });
   afterAll(async () => {
     admin?.close();
@@ -54,6 +62,21 @@ describe.skipIf(!etcdBin)("etcd backend", () => {
       await store.close();
       return connect();
     },
+  });
+
+  describe("progressIsReliable", () => {
+    it("trusts progress from etcd 3.4.25, 3.5.8 and 3.6 on, not before", () => {
+      const cases: [string, boolean][] = [
+        ["3.4.23", false],
+        ["3.4.25", true],
+        ["3.5.7", false],
+        ["3.5.8", true],
+        ["3.6.0", true],
+        ["3.3.27", false],
+      ];
+      for (const [version, reliable] of cases)
+        expect(progressIsReliable(version), version).toBe(reliable);
+    });
   });
 
   describe("etcd only", () => {

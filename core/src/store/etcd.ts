@@ -65,6 +65,7 @@ import type {
   LeaseGrant,
   LeaseId,
   LeaseStatus,
+  ProgressWatch,
   PutResult,
   RangeOptions,
   RangeResult,
@@ -103,6 +104,14 @@ export class EtcdStore implements Store {
   /** Every watch not yet ended, to end them on close. */
   private readonly watches = new Set<WatchStream>();
   private closed = false;
+  /** The etcd server's version, as it reports it ("3.4.23"). */
+  serverVersion = "";
+  /**
+   * etcd before 3.4.25 and 3.5.8 can answer a progress request before a catching-up watch has
+   * been sent its history (etcd issue 15220): its marker would claim events that are still to
+   * come. Kubernetes checks the version for the same reason before it trusts progress.
+   */
+  supportsProgress = false;
 
   private constructor(
     private readonly client: Etcd3,
@@ -124,7 +133,9 @@ export class EtcdStore implements Store {
     });
     const store = new EtcdStore(client, options.watchBuffer ?? DEFAULT_WATCH_BUFFER);
     try {
-      await store.revision();
+      const status = await store.call({}, () => client.maintenance.status());
+      store.serverVersion = status.version;
+      store.supportsProgress = progressIsReliable(status.version);
     } catch (error) {
       await store.close();
       const where = options.endpoints.join(", ");
@@ -207,7 +218,9 @@ export class EtcdStore implements Store {
   }
 
   // #region watch
-  async watch(options: WatchOptions): Promise<Watch> {
+  watch(options: WatchOptions & { progress: true }): Promise<ProgressWatch>;
+  watch(options: WatchOptions): Promise<Watch>;
+  async watch(options: WatchOptions): Promise<Watch | ProgressWatch> {
     this.checkOpen();
     const range = keyRange(options);
     const start = checkRevision("startRevision", options.startRevision ?? 0);
@@ -242,7 +255,7 @@ export class EtcdStore implements Store {
    *    closes and ends the gRPC call, which removes the watch in etcd; when etcd cancels the
    *    watch or the stream breaks, the WatchStream fails with the reason.
    */
-  private async openWatch(create: IWatchCreateRequest, start: number): Promise<Watch> {
+  private async openWatch(create: IWatchCreateRequest, start: number): Promise<ProgressWatch> {
     const call = await this.call({}, () => this.client.watchClient.watch());
     const stream: WatchStream = new WatchStream({
       capacity: this.watchBuffer,
@@ -250,12 +263,13 @@ export class EtcdStore implements Store {
         this.watches.delete(stream);
         endCall(call);
       },
+      onProgressRequest: () => call.write({ progress_request: {} }),
     });
     this.watches.add(stream);
     /** The next revision the consumer has to see; a CompactedError names it. */
     let next = start;
 
-    return new Promise<Watch>((resolve, reject) => {
+    return new Promise<ProgressWatch>((resolve, reject) => {
       let created = false;
       const end = (error: Error) => {
         if (created) {
@@ -277,7 +291,13 @@ export class EtcdStore implements Store {
         }
         const events = response.events.map(watchEvent);
         const last = events.at(-1);
-        if (!last) return;
+        if (!last) {
+          // No events, not a creation or a cancellation: etcd's answer to a progress request.
+          // Every change up to the header's revision has been sent on this stream before it.
+          if (!response.created)
+            stream.push([{ type: "progress", revision: revisionOf(response.header) }]);
+          return;
+        }
         next = last.kv.modRevision + 1;
         stream.push(events);
       });
@@ -446,4 +466,13 @@ function etcdMessage(error: unknown): string {
 function leasesOf(ops: ({ lease?: LeaseId } | TxnOp)[]): string[] {
   const leases = ops.flatMap((op) => ("lease" in op && op.lease !== undefined ? [op.lease] : []));
   return [...new Set(leases)];
+}
+
+/** Whether an etcd of this version orders progress answers after a watch's catch-up. */
+export function progressIsReliable(version: string): boolean {
+  const [major = 0, minor = 0, patch = 0] = version.split(".").map((n) => Number.parseInt(n, 10));
+  if (major !== 3) return major > 3;
+  if (minor === 4) return patch >= 25;
+  if (minor === 5) return patch >= 8;
+  return minor > 5;
 }

@@ -33,6 +33,7 @@ export type {
   LeaseGrant,
   LeaseId,
   LeaseStatus,
+  ProgressWatch,
   PutResult,
   RangeOptions,
   RangeResult,
@@ -44,4 +45,5 @@ export type {
   Watch,
   WatchEvent,
   WatchOptions,
+  WatchProgress,
 } from "./types.ts";

@@ -2,11 +2,15 @@
  * Helpers for tests of anything that watches: read a known number of events, or wait for a
  * condition, always with a deadline instead of a sleep.
  */
-import type { Watch, WatchEvent } from "./types.ts";
+import type { WatchEvent, WatchProgress } from "./types.ts";
 
 /** Reads exactly `n` events, failing with what did arrive if they do not within `timeoutMs`. */
-export async function nextEvents(watch: Watch, n: number, timeoutMs = 5000): Promise<WatchEvent[]> {
-  const got: WatchEvent[] = [];
+export async function nextEvents<T extends WatchEvent | WatchProgress>(
+  watch: AsyncIterable<T>,
+  n: number,
+  timeoutMs = 5000,
+): Promise<T[]> {
+  const got: T[] = [];
   if (n === 0) return got;
   const iterator = watch[Symbol.asyncIterator]();
   let timer: NodeJS.Timeout | undefined;
@@ -50,6 +54,12 @@ export async function waitFor<T>(
   }
 }
 
-export function describe(events: WatchEvent[]): string {
-  return JSON.stringify(events.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}`));
+export function describe(events: (WatchEvent | WatchProgress)[]): string {
+  return JSON.stringify(
+    events.map((e) =>
+      e.type === "progress"
+        ? `progress@${e.revision}`
+        : `${e.type} ${e.kv.key}@${e.kv.modRevision}`,
+    ),
+  );
 }

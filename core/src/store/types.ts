@@ -130,6 +130,18 @@ export interface WatchOptions extends KeySelector {
    */
   startRevision?: number;
   prevKv?: boolean;
+  /** Open a ProgressWatch, which can ask for progress markers. */
+  progress?: boolean;
+}
+
+/**
+ * A marker in a watch's stream: every change up to `revision` to the watched keys has been
+ * delivered before it. Sent only when asked (requestProgress), as etcd's progress responses are.
+ * A cache uses it to know it is current even when none of its keys changed.
+ */
+export interface WatchProgress {
+  type: "progress";
+  revision: number;
 }
 
 /**
@@ -139,6 +151,13 @@ export interface WatchOptions extends KeySelector {
  */
 export interface Watch extends AsyncIterable<WatchEvent> {
   cancel(): void;
+}
+
+/** A watch opened with `progress: true`: its stream may also carry progress markers. */
+export interface ProgressWatch extends AsyncIterable<WatchEvent | WatchProgress> {
+  cancel(): void;
+  /** Asks for a WatchProgress with the store's current revision, in order in the stream. */
+  requestProgress(): void;
 }
 
 export interface LeaseGrant {
@@ -156,6 +175,8 @@ export interface LeaseStatus {
 }
 
 export interface Store {
+  /** Whether ProgressWatch markers can be trusted (see EtcdStore.supportsProgress). */
+  readonly supportsProgress: boolean;
   /** The latest committed revision. */
   revision(): Promise<number>;
   get(key: string, options?: { revision?: number }): Promise<KeyValue | undefined>;
@@ -169,6 +190,7 @@ export interface Store {
   txn(txn: Txn): Promise<TxnResult>;
   /** Forgets every version older than the version each key had at `revision`. */
   compact(revision: number): Promise<void>;
+  watch(options: WatchOptions & { progress: true }): Promise<ProgressWatch>;
   watch(options: WatchOptions): Promise<Watch>;
   grantLease(ttlSeconds: number): Promise<LeaseGrant>;
   /** Restarts the lease's TTL, as one LeaseKeepAlive round trip. */

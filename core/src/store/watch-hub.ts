@@ -10,7 +10,7 @@
  */
 import { intervalContains, type KeyInterval } from "./keys.ts";
 import type { Change } from "./mvcc.ts";
-import type { WatchEvent } from "./types.ts";
+import type { WatchEvent, WatchProgress } from "./types.ts";
 import { WatchStream } from "./watch-stream.ts";
 
 /** Changes read from the log per pull: bounds the work one read of a catching-up watcher does. */
@@ -22,6 +22,8 @@ interface Watcher {
   /** The next revision this watcher has to deliver. */
   next: number;
   synced: boolean;
+  /** A progress marker was asked for while catching up: send it on reaching the present. */
+  progressWanted: boolean;
   stream: WatchStream;
 }
 
@@ -48,12 +50,14 @@ export class WatchHub {
       prevKv,
       next: start,
       synced: start > committed,
+      progressWanted: false,
       stream: undefined as unknown as WatchStream,
     };
     watcher.stream = new WatchStream({
       capacity: this.capacity,
       onClose: () => this.watchers.delete(watcher),
       pull: watcher.synced ? undefined : () => this.catchUp(watcher),
+      onProgressRequest: () => this.progress(watcher),
     });
     this.watchers.add(watcher);
     return watcher.stream;
@@ -63,10 +67,15 @@ export class WatchHub {
    * One step of catching up: read the next batch of changes from the log, keep the ones for this
    * watcher, and become synced once the newest committed revision is reached.
    */
-  private catchUp(watcher: Watcher): WatchEvent[] | undefined {
+  private catchUp(watcher: Watcher): (WatchEvent | WatchProgress)[] | undefined {
     const committed = this.source.committedRevision();
     if (watcher.next > committed) {
+      const wasSynced = watcher.synced;
       watcher.synced = true;
+      if (!wasSynced && watcher.progressWanted) {
+        watcher.progressWanted = false;
+        return [{ type: "progress", revision: committed }];
+      }
       return undefined;
     }
     const changes = this.source.changes(watcher.next, committed, CATCH_UP_BATCH);
@@ -76,6 +85,18 @@ export class WatchHub {
     return events;
   }
   // #endregion watch
+
+  /**
+   * A synced watcher has been pushed every change up to the committed revision, so the marker
+   * goes into its stream right away; a watcher still catching up gets it on reaching the present.
+   */
+  private progress(watcher: Watcher): void {
+    if (watcher.synced) {
+      watcher.stream.push([{ type: "progress", revision: this.source.committedRevision() }]);
+    } else {
+      watcher.progressWanted = true;
+    }
+  }
 
   // #region notify
   /** Pushes committed changes (in revision order) to every synced watcher. */

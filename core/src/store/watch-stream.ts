@@ -9,7 +9,9 @@
  * a failure are still delivered, then the error is thrown; after `cancel()` nothing more comes.
  */
 import { WatchCancelledError } from "./errors.ts";
-import type { Watch, WatchEvent } from "./types.ts";
+import type { ProgressWatch, WatchEvent, WatchProgress } from "./types.ts";
+
+type Item = WatchEvent | WatchProgress;
 
 /** Events a watcher may have unread before it is cancelled; etcd-sized fan-out bursts fit. */
 export const DEFAULT_WATCH_BUFFER = 10_000;
@@ -22,18 +24,20 @@ export interface WatchStreamOptions {
    * For a watcher that is catching up from history: returns the next events to deliver, [] when
    * a step found nothing to deliver yet more may follow, or undefined once caught up.
    */
-  pull?: () => WatchEvent[] | undefined;
+  pull?: () => Item[] | undefined;
+  /** Asks the producer for a progress marker (see ProgressWatch). */
+  onProgressRequest?: () => void;
 }
 
-export class WatchStream implements Watch {
-  private buffer: WatchEvent[] = [];
+export class WatchStream implements ProgressWatch {
+  private buffer: Item[] = [];
   /** Index of the next unread event in `buffer`; the array is compacted when drained. */
   private head = 0;
   private failure: Error | undefined;
   private done = false;
   private wake: (() => void) | undefined;
   private readonly capacity: number;
-  private pull: (() => WatchEvent[] | undefined) | undefined;
+  private pull: (() => Item[] | undefined) | undefined;
 
   constructor(private readonly options: WatchStreamOptions) {
     this.capacity = options.capacity ?? DEFAULT_WATCH_BUFFER;
@@ -50,7 +54,7 @@ export class WatchStream implements Watch {
   }
 
   // #region push
-  push(events: readonly WatchEvent[]): void {
+  push(events: readonly Item[]): void {
     if (this.done || events.length === 0) return;
     // Judge the consumer by what it has left unread, not by the size of this batch: a reader that
     // keeps up takes even a large batch (an etcd catch-up response holds up to 1,000 revisions).
@@ -84,10 +88,14 @@ export class WatchStream implements Watch {
     else this.close();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
+  requestProgress(): void {
+    if (!this.done) this.options.onProgressRequest?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Item> {
     for (;;) {
       if (this.head < this.buffer.length) {
-        const event = this.buffer[this.head++] as WatchEvent;
+        const event = this.buffer[this.head++] as Item;
         if (this.head === this.buffer.length) {
           this.buffer = [];
           this.head = 0;
@@ -111,7 +119,7 @@ export class WatchStream implements Watch {
   private pullOnce(): boolean {
     const pull = this.pull;
     if (!pull || this.done) return false;
-    let events: WatchEvent[] | undefined;
+    let events: Item[] | undefined;
     try {
       events = pull();
     } catch (error) {
