@@ -5,7 +5,7 @@
 import type { WatchEvent, WatchProgress } from "./types.ts";
 
 /** Reads exactly `n` events, failing with what did arrive if they do not within `timeoutMs`. */
-export async function nextEvents<T extends WatchEvent | WatchProgress>(
+export async function nextEvents<T>(
   watch: AsyncIterable<T>,
   n: number,
   timeoutMs = 5000,
@@ -54,12 +54,16 @@ export async function waitFor<T>(
   }
 }
 
-export function describe(events: (WatchEvent | WatchProgress)[]): string {
-  return JSON.stringify(
-    events.map((e) =>
-      e.type === "progress"
-        ? `progress@${e.revision}`
-        : `${e.type} ${e.kv.key}@${e.kv.modRevision}`,
-    ),
-  );
+export function describe(items: unknown[]): string {
+  return JSON.stringify(items.map(summary));
+}
+
+/** A store event as "put /a@3", an API watch event as "ADDED web", anything else as JSON. */
+function summary(item: unknown): string {
+  const e = item as Partial<WatchEvent> &
+    Partial<WatchProgress> & { object?: { metadata?: { name?: string } } };
+  if (e.type === "progress") return `progress@${e.revision}`;
+  if (e.kv) return `${e.type} ${e.kv.key}@${e.kv.modRevision}`;
+  if (e.object) return `${e.type} ${e.object.metadata?.name ?? ""}`;
+  return JSON.stringify(item);
 }
