@@ -109,3 +109,13 @@ export function parseApiVersion(apiVersion: string): { group: string; version: s
 export function clone<T>(value: T): T {
   return structuredClone(value);
 }
+
+/** metav1.DeleteOptions: the body (or query) of a DELETE. */
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  /** Deprecated in Kubernetes; true means propagationPolicy Orphan. */
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+}

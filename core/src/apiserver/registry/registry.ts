@@ -1,0 +1,661 @@
+/**
+ * The generic registry: create, read, update, delete and watch for any resource, on the store,
+ * with Kubernetes' semantics (k8s.io/apiserver/pkg/registry/generic/registry.Store).
+ *
+ * Guarantees:
+ * - A create succeeds only if the key does not exist (a store transaction on createRevision = 0):
+ *   two creates of one name never both win; the loser gets 409 AlreadyExists.
+ * - An update carrying a resourceVersion succeeds only if the object is still at it (a
+ *   transaction on modRevision): otherwise 409 Conflict. Without one, it retries on the latest.
+ * - An update that changes nothing writes nothing: the resourceVersion stays.
+ * - metadata.uid, creationTimestamp, deletionTimestamp and generation are the server's: clients
+ *   cannot set or change them; generation moves by one on every change to the object outside
+ *   metadata and status.
+ * - A delete of an object with finalizers, or a graceful one, only marks it (deletionTimestamp);
+ *   it is removed when the last finalizer goes and no grace period is pending.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  clone,
+  type DeleteOptions,
+  type KubeList,
+  type KubeObject,
+  type StatusCause,
+} from "../../api/object.ts";
+import {
+  apiVersionOfType,
+  type ResourceType,
+  storageKey,
+  storagePrefixOf,
+} from "../../api/scheme.ts";
+import { CompactedError, type KeyValue, type Store } from "../../store/index.ts";
+import { type Clock, realClock } from "../../util/clock.ts";
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  expired,
+  invalid,
+  MODIFIED,
+  notFound,
+} from "../errors.ts";
+import { decode, encode } from "../storage/codec.ts";
+import type { CacheWatcher, ObjectFilter, WatchCache } from "../storage/watch-cache.ts";
+import type { Strategy } from "./strategy.ts";
+
+/** Called after the strategy validated an object and before it is stored: admission's turn. */
+export type Admit = (object: KubeObject, old: KubeObject | undefined) => Promise<void> | void;
+
+export interface WriteOptions {
+  /** Run everything, store nothing (`?dryRun=All`). */
+  dryRun?: boolean;
+  admit?: Admit;
+}
+
+export interface ListOptions {
+  filter?: ObjectFilter;
+  /** Whether a filter is set: `remainingItemCount` is only known without one. */
+  filtered?: boolean;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: "Exact" | "NotOlderThan";
+}
+
+export interface RegistryDeps {
+  type: ResourceType;
+  store: Store;
+  cache: WatchCache;
+  strategy: Strategy;
+  clock?: Clock;
+}
+
+/** The finalizers a propagation policy adds, for the garbage collector to act on. */
+const POLICY_FINALIZER = { Foreground: "foregroundDeletion", Orphan: "orphan" } as const;
+
+/** How many times an unconditional update retries after losing a race. */
+const MAX_RETRIES = 10;
+
+export class Registry {
+  readonly type: ResourceType;
+  private readonly store: Store;
+  private readonly cache: WatchCache;
+  private readonly strategy: Strategy;
+  private readonly clock: Clock;
+
+  constructor(deps: RegistryDeps) {
+    this.type = deps.type;
+    this.store = deps.store;
+    this.cache = deps.cache;
+    this.strategy = deps.strategy;
+    this.clock = deps.clock ?? realClock;
+  }
+
+  private key(namespace: string | undefined, name: string): string {
+    return storageKey(this.type, namespace, name);
+  }
+
+  /** A consistent read of one object from the store. */
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.store.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.type, name);
+    return decode(kv);
+  }
+
+  // #region create
+  /**
+   * 1. check the object belongs at this URL; fill in namespace and a generated name;
+   * 2. set the server's fields (uid, creationTimestamp, generation) and let the strategy prepare;
+   * 3. validate (strategy), then admission;
+   * 4. store it if the name is free, in one transaction.
+   */
+  async create(
+    namespace: string | undefined,
+    input: KubeObject,
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const object = clone(input);
+    this.checkBelongsHere(object, namespace);
+    const meta = object.metadata;
+    if (meta.resourceVersion)
+      throw badRequest("resourceVersion should not be set on objects to be created");
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    if (!meta.name) {
+      throw invalid(this.type, "", [
+        {
+          reason: "FieldValueRequired",
+          message: "Required value: name or generateName is required",
+          field: "metadata.name",
+        },
+      ]);
+    }
+    meta.uid = randomUUID();
+    meta.creationTimestamp = timestamp(this.clock.now());
+    for (const serverOwned of [
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+      "generation",
+    ] as const) {
+      delete meta[serverOwned];
+    }
+    if (this.type.generation) meta.generation = 1;
+    this.strategy.prepareForCreate(object);
+    this.checkValid(object, this.strategy.validate(object));
+    await options.admit?.(object, undefined);
+    if (options.dryRun) return object;
+
+    const key = this.key(namespace, meta.name);
+    const result = await this.store.txn({
+      compare: [{ key, target: "createRevision", op: "=", value: 0 }],
+      success: [{ type: "put", key, value: encode(object) }],
+    });
+    if (!result.succeeded) throw alreadyExists(this.type, meta.name);
+    meta.resourceVersion = String(result.revision);
+    return object;
+  }
+  // #endregion create
+
+  // #region update
+  /**
+   * Replaces an object (PUT). With a resourceVersion in the body, it must be the current one;
+   * without, the update applies to whatever is current.
+   */
+  async update(
+    namespace: string | undefined,
+    name: string,
+    input: KubeObject,
+    options: WriteOptions & { subresource?: "status" } = {},
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    this.checkBelongsHere(input, namespace);
+    if (input.metadata.name !== name) {
+      throw badRequest(
+        `the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`,
+      );
+    }
+    const expected = input.metadata.resourceVersion;
+    return this.guaranteedUpdate(namespace, name, {
+      ...options,
+      expectedResourceVersion: expected || undefined,
+      mutate: () => clone(input),
+      createIfMissing:
+        this.strategy.allowCreateOnUpdate && !options.subresource ? () => clone(input) : undefined,
+    });
+  }
+
+  /**
+   * The update loop every write to an existing object goes through (PUT, PATCH, status, scale):
+   * 1. read the current object;
+   * 2. let `mutate` compute the new one from it;
+   * 3. keep the server's metadata, let the strategy prepare, bump generation, validate, admit;
+   * 4. write it only if the object is still at the revision read; if someone else wrote first,
+   *    fail with Conflict when the client named a resourceVersion, else start again from 1.
+   */
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    options: WriteOptions & {
+      subresource?: "status";
+      expectedResourceVersion?: string | undefined;
+      mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>;
+      createIfMissing?: (() => KubeObject) | undefined;
+    },
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) {
+        if (options.createIfMissing)
+          return {
+            object: await this.create(namespace, options.createIfMissing(), options),
+            created: true,
+          };
+        throw notFound(this.type, name);
+      }
+      const old = decode(kv);
+      if (
+        options.expectedResourceVersion !== undefined &&
+        options.expectedResourceVersion !== old.metadata.resourceVersion
+      ) {
+        throw conflict(this.type, name, MODIFIED);
+      }
+      const object = await options.mutate(clone(old));
+      this.checkBelongsHere(object, namespace);
+      if (object.metadata.name !== name) {
+        throw badRequest(
+          `the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`,
+        );
+      }
+      if (object.metadata.uid && object.metadata.uid !== old.metadata.uid) {
+        throw conflict(
+          this.type,
+          name,
+          `Precondition failed: UID in precondition: ${object.metadata.uid}, UID in object meta: ${old.metadata.uid}`,
+        );
+      }
+      this.keepServerMetadata(object, old);
+      if (options.subresource === "status") this.strategy.prepareForStatusUpdate(object, old);
+      else this.strategy.prepareForUpdate(object, old);
+      if (this.type.generation && specChanged(object, old)) {
+        object.metadata.generation = (old.metadata.generation ?? 0) + 1;
+      }
+      this.checkValid(object, this.strategy.validateUpdate(object, old));
+      await options.admit?.(object, old);
+
+      if (encode(object) === encode(old)) return { object: old, created: false };
+      if (options.dryRun) return { object, created: false };
+      if (this.shouldDeleteNow(object)) {
+        const gone = await this.store.txn({
+          compare: [{ key, target: "modRevision", op: "=", value: kv.modRevision }],
+          success: [{ type: "delete", key }],
+        });
+        if (gone.succeeded)
+          return {
+            object: {
+              ...object,
+              metadata: { ...object.metadata, resourceVersion: String(gone.revision) },
+            },
+            created: false,
+          };
+      } else {
+        const written = await this.write(key, object, kv);
+        if (written) return { object: written, created: false };
+      }
+      if (options.expectedResourceVersion !== undefined) throw conflict(this.type, name, MODIFIED);
+    }
+    throw conflict(
+      this.type,
+      name,
+      `the object kept changing; gave up after ${MAX_RETRIES} attempts`,
+    );
+  }
+  // #endregion update
+
+  // #region delete
+  /**
+   * Deletes an object, or marks it for deletion:
+   * 1. check the preconditions (uid, resourceVersion);
+   * 2. add the finalizer the propagation policy asks for (the garbage collector's cue);
+   * 3. if the strategy wants a grace period, or finalizers remain, set deletionTimestamp and keep
+   *    the object (202): its owner — the kubelet, a controller — finishes the job;
+   * 4. otherwise remove it (200).
+   */
+  async delete(
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions & { dryRun?: boolean } = {},
+  ): Promise<{ object: KubeObject; deleted: boolean }> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw notFound(this.type, name);
+      const current = decode(kv);
+      const pre = options.preconditions;
+      if (pre?.uid && pre.uid !== current.metadata.uid) {
+        throw conflict(
+          this.type,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+        );
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+        throw conflict(
+          this.type,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+        );
+      }
+      const marked = this.markForDeletion(current, options);
+      if (options.dryRun) return { object: marked ?? current, deleted: marked === undefined };
+      if (marked) {
+        if (encode(marked) === encode(current)) return { object: current, deleted: false };
+        const written = await this.write(key, marked, kv);
+        if (written) return { object: written, deleted: false };
+        continue;
+      }
+      const result = await this.store.txn({
+        compare: [{ key, target: "modRevision", op: "=", value: kv.modRevision }],
+        success: [{ type: "delete", key }],
+      });
+      if (result.succeeded) return { object: current, deleted: true };
+    }
+    throw conflict(
+      this.type,
+      name,
+      `the object kept changing; gave up after ${MAX_RETRIES} attempts`,
+    );
+  }
+
+  /** The object with its deletion recorded, or undefined if it can go at once. */
+  private markForDeletion(current: KubeObject, options: DeleteOptions): KubeObject | undefined {
+    const object = clone(current);
+    const meta = object.metadata;
+    const policy = options.propagationPolicy ?? (options.orphanDependents ? "Orphan" : undefined);
+    if (policy === "Foreground" || policy === "Orphan") {
+      const finalizer = POLICY_FINALIZER[policy];
+      meta.finalizers = [
+        ...(meta.finalizers ?? []).filter(
+          (f) => !Object.values(POLICY_FINALIZER).includes(f as never),
+        ),
+        finalizer,
+      ];
+    }
+    const grace = this.strategy.gracePeriod(object, options.gracePeriodSeconds);
+    const now = this.clock.now();
+    if (meta.deletionTimestamp) {
+      // Already being deleted: a shorter grace period may bring the deadline forward.
+      const remaining = Date.parse(meta.deletionTimestamp) - now;
+      if (grace * 1000 < remaining) {
+        meta.deletionTimestamp = timestamp(now + grace * 1000);
+        meta.deletionGracePeriodSeconds = grace;
+      }
+    } else if (grace > 0 || (meta.finalizers?.length ?? 0) > 0) {
+      meta.deletionTimestamp = timestamp(now + grace * 1000);
+      meta.deletionGracePeriodSeconds = grace;
+    }
+    const waiting = meta.deletionTimestamp !== undefined && !this.shouldDeleteNow(object);
+    return waiting ? object : undefined;
+  }
+  // #endregion delete
+
+  /** Deletes every object a list would return; answers with what was deleted or marked. */
+  async deleteCollection(
+    namespace: string | undefined,
+    listOptions: ListOptions,
+    options: DeleteOptions & { dryRun?: boolean },
+  ): Promise<KubeList> {
+    const list = await this.list(namespace, { ...listOptions, limit: 0, continue: undefined });
+    const items: KubeObject[] = [];
+    for (const item of list.items) {
+      try {
+        items.push(
+          (await this.delete(item.metadata.namespace, item.metadata.name as string, options))
+            .object,
+        );
+      } catch (error) {
+        // Deleted meanwhile by someone else: that is what was asked.
+        if ((error as { code?: number }).code !== 404) throw error;
+      }
+    }
+    return { ...list, items };
+  }
+
+  // #region list
+  /**
+   * A list, served as Kubernetes serves it:
+   * - resourceVersion "0": from the watch cache as it is (any age; limit ignored);
+   * - resourceVersion unset: the latest state — from the cache once it has caught up with the
+   *   store, or from the store when paginating (limit) or when the cache cannot tell;
+   * - resourceVersion N: not older than N — from the cache once it has reached N; with
+   *   resourceVersionMatch=Exact (or a limit), exactly N — from the store's history;
+   * - continue: the next page, from the store at the first page's revision.
+   */
+  async list(namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
+    const filter = options.filter ?? (() => true);
+    const rv = options.resourceVersion;
+    const limit = options.limit ?? 0;
+    if (options.continue)
+      return this.listFromStore(namespace, options, decodeContinue(options.continue));
+    if (rv === "0" && options.resourceVersionMatch !== "Exact") {
+      await this.cache.start();
+      return this.listResult(this.cache.list(namespace, filter), this.cache.revision);
+    }
+    if (!rv) {
+      if (limit > 0 || !this.store.supportsProgress)
+        return this.listFromStore(namespace, options, undefined);
+      await this.cache.start();
+      await this.cache.waitUntilFresh(await this.store.revision());
+      return this.listResult(this.cache.list(namespace, filter), this.cache.revision);
+    }
+    const revision = Number(rv);
+    if (!Number.isSafeInteger(revision) || revision < 0)
+      throw badRequest(`invalid resource version: ${rv}`);
+    if (options.resourceVersionMatch === "Exact" || limit > 0) {
+      return this.listFromStore(namespace, options, { revision, start: "" });
+    }
+    await this.cache.start();
+    await this.cache.waitUntilFresh(revision);
+    return this.listResult(this.cache.list(namespace, filter), this.cache.revision);
+  }
+
+  private async listFromStore(
+    namespace: string | undefined,
+    options: ListOptions,
+    from: { revision: number; start: string } | undefined,
+  ): Promise<KubeList> {
+    const prefix = storagePrefixOf(this.type, namespace);
+    const filter = options.filter ?? (() => true);
+    const limit = options.limit ?? 0;
+    let revision = from?.revision ?? 0;
+    let start = from ? prefix + from.start : prefix;
+    const items: KubeObject[] = [];
+    const end = prefixEnd(prefix);
+    let last: KeyValue | undefined;
+    for (;;) {
+      const page = await this.store
+        .range({ key: start, end, revision, limit: limit > 0 ? limit + 1 : 0 })
+        .catch((error: unknown) => {
+          if (error instanceof CompactedError) throw expiredContinue();
+          throw error;
+        });
+      if (revision === 0) revision = page.revision;
+      for (const kv of page.kvs) {
+        if (limit > 0 && items.length === limit) {
+          // One more matching object exists beyond the page: hand out a continue token.
+          const token = encodeContinue(
+            revision,
+            (last as KeyValue).key.slice(prefix.length) + "\0",
+          );
+          const remaining = options.filtered ? undefined : page.count - limit;
+          return this.listResult(items, revision, token, remaining);
+        }
+        last = kv;
+        const object = decode(kv);
+        if (filter(object)) items.push(object);
+      }
+      if (!page.more || limit === 0) return this.listResult(items, revision);
+      start = `${(last as KeyValue).key}\0`;
+    }
+  }
+  // #endregion list
+
+  private listResult(
+    items: KubeObject[],
+    revision: number,
+    token?: string,
+    remaining?: number,
+  ): KubeList {
+    return {
+      apiVersion: apiVersionOfType(this.type),
+      kind: `${this.type.kind}List`,
+      metadata: {
+        resourceVersion: String(revision),
+        ...(token ? { continue: token } : {}),
+        ...(token && remaining !== undefined && remaining > 0
+          ? { remainingItemCount: remaining }
+          : {}),
+      },
+      items,
+    };
+  }
+
+  /** A watch served by the watch cache; `resourceVersion` as for lists ("0"/unset: current objects first). */
+  async watch(
+    namespace: string | undefined,
+    options: { resourceVersion?: string; filter?: ObjectFilter; bookmarks?: boolean },
+  ): Promise<CacheWatcher> {
+    await this.cache.start();
+    const rv = options.resourceVersion;
+    let after: number | undefined;
+    if (rv && rv !== "0") {
+      after = Number(rv);
+      if (!Number.isSafeInteger(after) || after < 0)
+        throw badRequest(`invalid resource version: ${rv}`);
+    }
+    return this.cache.watch({
+      after,
+      namespace,
+      filter: options.filter ?? (() => true),
+      bookmarks: options.bookmarks ?? false,
+    });
+  }
+
+  /** Writes `object` over `kv` if nobody wrote in between; the stored object, or undefined. */
+  private async write(
+    key: string,
+    object: KubeObject,
+    kv: KeyValue,
+  ): Promise<KubeObject | undefined> {
+    const result = await this.store.txn({
+      compare: [{ key, target: "modRevision", op: "=", value: kv.modRevision }],
+      success: [{ type: "put", key, value: encode(object) }],
+    });
+    if (!result.succeeded) return undefined;
+    object.metadata.resourceVersion = String(result.revision);
+    return object;
+  }
+
+  /** Marked for deletion, no finalizers left, no grace period pending: time to remove it. */
+  private shouldDeleteNow(object: KubeObject): boolean {
+    const meta = object.metadata;
+    return (
+      meta.deletionTimestamp !== undefined &&
+      (meta.finalizers?.length ?? 0) === 0 &&
+      (meta.deletionGracePeriodSeconds ?? 0) === 0
+    );
+  }
+
+  /** The kind and namespace must be this resource's; the namespace is filled in if absent. */
+  private checkBelongsHere(object: KubeObject, namespace: string | undefined): void {
+    if (
+      typeof object !== "object" ||
+      object === null ||
+      typeof object.metadata !== "object" ||
+      object.metadata === null
+    ) {
+      throw badRequest("the object has no metadata");
+    }
+    const apiVersion = apiVersionOfType(this.type);
+    if (object.apiVersion && object.apiVersion !== apiVersion) {
+      throw badRequest(
+        `the API version in the data (${object.apiVersion}) does not match the expected API version (${apiVersion})`,
+      );
+    }
+    if (object.kind && object.kind !== this.type.kind) {
+      throw badRequest(
+        `the kind in the data (${object.kind}) does not match the expected kind (${this.type.kind})`,
+      );
+    }
+    object.apiVersion = apiVersion;
+    object.kind = this.type.kind;
+    if (!this.type.namespaced) {
+      delete object.metadata.namespace;
+      return;
+    }
+    if (object.metadata.namespace && object.metadata.namespace !== namespace) {
+      throw badRequest(
+        "the namespace of the provided object does not match the namespace sent on the request",
+      );
+    }
+    object.metadata.namespace = namespace;
+  }
+
+  /** Metadata only the server sets survives any update as it was. */
+  private keepServerMetadata(object: KubeObject, old: KubeObject): void {
+    const meta = object.metadata;
+    for (const key of [
+      "uid",
+      "creationTimestamp",
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+      "generation",
+    ] as const) {
+      if (old.metadata[key] === undefined) delete meta[key];
+      else (meta as Record<string, unknown>)[key] = old.metadata[key];
+    }
+    delete meta.resourceVersion;
+    // A deleting object may lose finalizers but not gain them (Kubernetes forbids new ones).
+    if (old.metadata.deletionTimestamp) {
+      const added = (meta.finalizers ?? []).filter(
+        (f) => !(old.metadata.finalizers ?? []).includes(f),
+      );
+      if (added.length > 0) {
+        throw this.invalidError(object, [
+          {
+            reason: "FieldValueForbidden",
+            message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => `"${f}"`).join(", ")}}`,
+            field: "metadata.finalizers",
+          },
+        ]);
+      }
+    }
+  }
+
+  private checkValid(object: KubeObject, causes: StatusCause[]): void {
+    if (causes.length > 0) throw this.invalidError(object, causes);
+  }
+
+  private invalidError(object: KubeObject, causes: StatusCause[]) {
+    return invalid(this.type, object.metadata.name ?? "", causes);
+  }
+}
+
+/** Whether anything outside metadata and status changed: what generation counts. */
+function specChanged(object: KubeObject, old: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { metadata: _m, status: _s, ...rest } = o;
+    return JSON.stringify(rest);
+  };
+  return strip(object) !== strip(old);
+}
+
+/** Kubernetes' metav1.Time: RFC 3339 with second precision. */
+export function timestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** The characters Kubernetes' SimpleNameGenerator uses: no vowels, no look-alike digits. */
+const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+function randomSuffix(): string {
+  let out = "";
+  for (let i = 0; i < 5; i++)
+    out += NAME_ALPHABET[Math.floor(Math.random() * NAME_ALPHABET.length)];
+  return out;
+}
+
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/** The continue token Kubernetes hands out: base64 of {"v","rv","start"}. */
+function encodeContinue(revision: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: revision, start })).toString(
+    "base64url",
+  );
+}
+
+function decodeContinue(token: string): { revision: number; start: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as {
+      v?: string;
+      rv?: number;
+      start?: string;
+    };
+    if (
+      parsed.v !== "meta.k8s.io/v1" ||
+      typeof parsed.rv !== "number" ||
+      typeof parsed.start !== "string"
+    ) {
+      throw new Error("bad shape");
+    }
+    return { revision: parsed.rv, start: parsed.start };
+  } catch {
+    throw badRequest(`continue key is not valid: ${token}`);
+  }
+}
+
+function expiredContinue() {
+  return expired(
+    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+  );
+}

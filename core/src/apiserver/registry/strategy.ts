@@ -1,0 +1,77 @@
+/**
+ * A strategy holds what differs between resources in the generic registry's create, update and
+ * delete — Kubernetes' RESTCreateStrategy / RESTUpdateStrategy / RESTDeleteStrategy. The
+ * registry does the rest the same way for every resource.
+ */
+import type { KubeObject, StatusCause } from "../../api/object.ts";
+import type { ResourceType } from "../../api/scheme.ts";
+
+export interface Strategy {
+  /** Clears what a client may not set on create (usually status) and sets server-owned fields. */
+  prepareForCreate(object: KubeObject): void;
+  /** Same for an update of the main resource: by default the status stays as it was. */
+  prepareForUpdate(object: KubeObject, old: KubeObject): void;
+  /** For an update through the status subresource: only the status may change. */
+  prepareForStatusUpdate(object: KubeObject, old: KubeObject): void;
+  validate(object: KubeObject): StatusCause[];
+  validateUpdate(object: KubeObject, old: KubeObject): StatusCause[];
+  /**
+   * Seconds a delete waits for the object's owner to clean up, or 0 to delete at once.
+   * `requested` is the client's gracePeriodSeconds, if it sent one.
+   */
+  gracePeriod(object: KubeObject, requested: number | undefined): number;
+  /** A PUT of a missing object creates it (Kubernetes allows it for a few resources). */
+  allowCreateOnUpdate: boolean;
+}
+
+const hasStatus = (type: ResourceType) => type.subresources.some((s) => s.name === "status");
+
+/**
+ * The behaviour most resources share: with a status subresource, the main resource ignores
+ * status and the subresource ignores everything else; deletes are immediate.
+ */
+export function defaultStrategy(type: ResourceType, overrides: Partial<Strategy> = {}): Strategy {
+  const status = hasStatus(type);
+  return {
+    prepareForCreate(object) {
+      if (status) delete object.status;
+    },
+    prepareForUpdate(object, old) {
+      if (!status) return;
+      if (old.status === undefined) delete object.status;
+      else object.status = old.status;
+    },
+    prepareForStatusUpdate(object, old) {
+      for (const field of Object.keys(object)) {
+        if (
+          field !== "status" &&
+          field !== "metadata" &&
+          field !== "apiVersion" &&
+          field !== "kind"
+        ) {
+          delete object[field];
+        }
+      }
+      for (const field of Object.keys(old)) {
+        if (field !== "status" && field !== "metadata") object[field] = old[field];
+      }
+      // Kubernetes' ResetObjectMetaForStatus: a status update cannot touch labels, annotations,
+      // finalizers or owners either.
+      object.metadata = {
+        ...object.metadata,
+        labels: old.metadata.labels,
+        annotations: old.metadata.annotations,
+        finalizers: old.metadata.finalizers,
+        ownerReferences: old.metadata.ownerReferences,
+      };
+      for (const key of ["labels", "annotations", "finalizers", "ownerReferences"] as const) {
+        if (object.metadata[key] === undefined) delete object.metadata[key];
+      }
+    },
+    validate: () => [],
+    validateUpdate: () => [],
+    gracePeriod: () => 0,
+    allowCreateOnUpdate: false,
+    ...overrides,
+  };
+}
