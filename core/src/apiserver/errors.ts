@@ -47,16 +47,35 @@ function details(type: Named, name?: string): StatusDetails {
 export const notFound = (type: Named, name: string) =>
   failure(404, "NotFound", `${groupResource(type)} "${name}" not found`, details(type, name));
 
+/** Kubernetes' answer to a path it has no handler for: a 404 that names no object. */
+export const resourceNotFound = () =>
+  failure(404, "NotFound", "the server could not find the requested resource", {});
+
 export const alreadyExists = (type: Named, name: string) =>
-  failure(409, "AlreadyExists", `${groupResource(type)} "${name}" already exists`, details(type, name));
+  failure(
+    409,
+    "AlreadyExists",
+    `${groupResource(type)} "${name}" already exists`,
+    details(type, name),
+  );
 
 export const conflict = (type: Named, name: string, why: string) =>
-  failure(409, "Conflict", `Operation cannot be fulfilled on ${groupResource(type)} "${name}": ${why}`, details(type, name));
+  failure(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${groupResource(type)} "${name}": ${why}`,
+    details(type, name),
+  );
 
-export const MODIFIED = "the object has been modified; please apply your changes to the latest version and try again";
+export const MODIFIED =
+  "the object has been modified; please apply your changes to the latest version and try again";
 
 /** 422 Invalid: `Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1: must be ...`. */
-export function invalid(type: Pick<ResourceType, "group" | "kind">, name: string, causes: StatusCause[]): ApiError {
+export function invalid(
+  type: Pick<ResourceType, "group" | "kind">,
+  name: string,
+  causes: StatusCause[],
+): ApiError {
   const qualified = type.group ? `${type.kind}.${type.group}` : type.kind;
   const listed = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : (c.message ?? "")));
   const summary = listed.length === 1 ? listed[0] : `[${listed.join(", ")}]`;
@@ -76,10 +95,18 @@ export const forbidden = (message: string, type?: Named, name?: string) =>
   failure(403, "Forbidden", message, type ? details(type, name) : undefined);
 
 export const methodNotAllowed = () =>
-  failure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+  failure(
+    405,
+    "MethodNotAllowed",
+    "the server does not allow this method on the requested resource",
+  );
 
 export const notAcceptable = (accepted: string[]) =>
-  failure(406, "NotAcceptable", `only the following media types are accepted: ${accepted.join(", ")}`);
+  failure(
+    406,
+    "NotAcceptable",
+    `only the following media types are accepted: ${accepted.join(", ")}`,
+  );
 
 /** 410 for a watch or list from a resourceVersion compaction or the watch cache forgot. */
 export const expired = (message: string) => failure(410, "Expired", message);
@@ -89,13 +116,25 @@ export const gone = (message: string) => failure(410, "Gone", message);
 export const requestEntityTooLarge = (message: string) =>
   failure(413, "RequestEntityTooLarge", `Request entity too large: ${message}`);
 
-export const unsupportedMediaType = (message: string) => failure(415, "UnsupportedMediaType", message);
+export const unsupportedMediaType = (message: string) =>
+  failure(415, "UnsupportedMediaType", message);
 
 export const internalError = (cause: unknown) =>
-  failure(500, "InternalError", `Internal error occurred: ${cause instanceof Error ? cause.message : String(cause)}`);
+  failure(
+    500,
+    "InternalError",
+    `Internal error occurred: ${cause instanceof Error ? cause.message : String(cause)}`,
+  );
 
 export const serviceUnavailable = (message: string) => failure(503, "ServiceUnavailable", message);
 
 export function successStatus(details?: StatusDetails): Status {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", ...(details ? { details } : {}), code: 200 };
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Success",
+    ...(details ? { details } : {}),
+    code: 200,
+  };
 }

@@ -194,7 +194,8 @@ export class Registry {
     namespace: string | undefined,
     name: string,
     options: WriteOptions & {
-      subresource?: "status";
+      /** "status": only the status may change; "binding": spec and status both (pods/binding). */
+      subresource?: "status" | "binding";
       expectedResourceVersion?: string | undefined;
       mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>;
       createIfMissing?: (() => KubeObject) | undefined;
@@ -234,7 +235,7 @@ export class Registry {
       }
       this.keepServerMetadata(object, old);
       if (options.subresource === "status") this.strategy.prepareForStatusUpdate(object, old);
-      else this.strategy.prepareForUpdate(object, old);
+      else if (options.subresource !== "binding") this.strategy.prepareForUpdate(object, old);
       if (this.type.generation && specChanged(object, old)) {
         object.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
@@ -282,7 +283,7 @@ export class Registry {
   async delete(
     namespace: string | undefined,
     name: string,
-    options: DeleteOptions & { dryRun?: boolean } = {},
+    options: Omit<DeleteOptions, "dryRun"> & { dryRun?: boolean } = {},
   ): Promise<{ object: KubeObject; deleted: boolean }> {
     const key = this.key(namespace, name);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
@@ -326,7 +327,10 @@ export class Registry {
   }
 
   /** The object with its deletion recorded, or undefined if it can go at once. */
-  private markForDeletion(current: KubeObject, options: DeleteOptions): KubeObject | undefined {
+  private markForDeletion(
+    current: KubeObject,
+    options: Omit<DeleteOptions, "dryRun">,
+  ): KubeObject | undefined {
     const object = clone(current);
     const meta = object.metadata;
     const policy = options.propagationPolicy ?? (options.orphanDependents ? "Orphan" : undefined);
@@ -361,7 +365,7 @@ export class Registry {
   async deleteCollection(
     namespace: string | undefined,
     listOptions: ListOptions,
-    options: DeleteOptions & { dryRun?: boolean },
+    options: Omit<DeleteOptions, "dryRun"> & { dryRun?: boolean },
   ): Promise<KubeList> {
     const list = await this.list(namespace, { ...listOptions, limit: 0, continue: undefined });
     const items: KubeObject[] = [];
@@ -443,7 +447,7 @@ export class Registry {
           // One more matching object exists beyond the page: hand out a continue token.
           const token = encodeContinue(
             revision,
-            (last as KeyValue).key.slice(prefix.length) + "\0",
+            `${(last as KeyValue).key.slice(prefix.length)}\0`,
           );
           const remaining = options.filtered ? undefined : page.count - limit;
           return this.listResult(items, revision, token, remaining);

@@ -1,0 +1,416 @@
+/**
+ * Resource requests: the REST verbs on /api/v1/... and /apis/<group>/<version>/..., after
+ * authentication and authorization. Each verb decodes what it needs, hands the object to the
+ * registry (which runs the strategy and admission and talks to the store), and encodes the
+ * answer in the shape the client asked for (object, list, Table, watch stream).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  convertFieldSelector,
+  type FieldSelector,
+  fieldSelectorsFor,
+  isFieldSelectorEmpty,
+  matchesFields,
+  parseFieldSelector,
+} from "../../api/fields.ts";
+import { isLabelSelectorEmpty, matchesLabels, parseLabelSelector } from "../../api/labels.ts";
+import type { DeleteOptions, KubeObject } from "../../api/object.ts";
+import type { ResourceType } from "../../api/scheme.ts";
+import type { UserInfo } from "../authn.ts";
+import { badRequest, methodNotAllowed, notAcceptable, resourceNotFound } from "../errors.ts";
+import type { RequestAttributes } from "../rbac/attributes.ts";
+import type { Admit, Registry } from "../registry/registry.ts";
+import type { CacheWatcher, ObjectFilter, WatcherEvent } from "../storage/watch-cache.ts";
+import { asObject, bodyFormat, parseText, readBody } from "./body.ts";
+import type { Codecs } from "./codecs.ts";
+import { ACCEPTED_OUTPUTS, chooseOutput, type Output } from "./negotiate.ts";
+import { sendJson, statusOf } from "./respond.ts";
+
+export interface ResourceContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  query: URLSearchParams;
+  attrs: RequestAttributes;
+  user: UserInfo;
+  type: ResourceType;
+  registry: Registry;
+  codecs: Codecs;
+  admit: Admit;
+  /** Keep-alive newlines on watch streams, and how long a watch may last by default. */
+  watch: { keepAliveMs: number; defaultTimeoutSeconds: number };
+  /** Called for subresources and virtual resources the generic verbs do not cover. */
+  special?: (ctx: ResourceContext) => Promise<boolean>;
+}
+
+export async function serveResource(ctx: ResourceContext): Promise<void> {
+  if (ctx.special && (await ctx.special(ctx))) return;
+  const { attrs, type } = ctx;
+  if (attrs.subresource === "status") return serveStatus(ctx);
+  if (attrs.subresource) throw resourceNotFound();
+  if (!type.verbs.includes(attrs.verb as never)) throw methodNotAllowed();
+  switch (attrs.verb) {
+    case "get":
+      return respondObject(ctx, 200, await ctx.registry.get(ns(ctx), attrs.name));
+    case "list":
+      return serveList(ctx);
+    case "watch":
+      return serveWatch(ctx);
+    case "create":
+      return serveCreate(ctx);
+    case "update":
+      return serveUpdate(ctx, undefined);
+    case "patch":
+      return servePatch(ctx, undefined);
+    case "delete":
+      return serveDelete(ctx);
+    case "deletecollection":
+      return serveDeleteCollection(ctx);
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+const ns = (ctx: ResourceContext) =>
+  ctx.type.namespaced ? ctx.attrs.namespace || undefined : undefined;
+
+function output(ctx: ResourceContext, allowTable: boolean): Output {
+  const chosen = chooseOutput(ctx.req.headers.accept, { table: allowTable, partialMetadata: true });
+  if (!chosen) throw notAcceptable(ACCEPTED_OUTPUTS);
+  return chosen;
+}
+
+/** One object in the shape asked for (kubectl get <name> asks for a Table). */
+function respondObject(
+  ctx: ResourceContext,
+  code: number,
+  object: KubeObject,
+  warnings: string[] = [],
+): void {
+  const out = output(ctx, ctx.attrs.verb === "get");
+  if (out.shape === "table") {
+    sendJson(
+      ctx.res,
+      code,
+      ctx.codecs.table(ctx.type, object, {
+        version: out.version,
+        includeObject: out.includeObject,
+      }),
+      { warnings },
+    );
+    return;
+  }
+  if (out.shape === "partialMetadata") {
+    sendJson(ctx.res, code, partialMetadata(object, out.version), { warnings });
+    return;
+  }
+  sendJson(ctx.res, code, object, {
+    format: out.shape === "object" ? out.format : "json",
+    warnings,
+  });
+}
+
+function partialMetadata(object: KubeObject, version: string) {
+  return {
+    kind: "PartialObjectMetadata",
+    apiVersion: `meta.k8s.io/${version}`,
+    metadata: object.metadata,
+  };
+}
+
+// #region filters
+/**
+ * The filter of a list or watch: namespace from the URL, label selector, field selector. Field
+ * selectors only accept the fields this kind supports (metadata.name, spec.nodeName for pods,
+ * involvedObject.* for events, ...), as Kubernetes checks them.
+ */
+function filterOf(ctx: ResourceContext): { filter: ObjectFilter; filtered: boolean } {
+  const labelText = ctx.query.get("labelSelector") ?? "";
+  const fieldText = ctx.query.get("fieldSelector") ?? "";
+  let labels: ReturnType<typeof parseLabelSelector>;
+  let fields: FieldSelector;
+  const rules = fieldSelectorsFor({
+    group: ctx.type.group,
+    kind: ctx.type.kind,
+    namespaced: ctx.type.namespaced,
+  });
+  try {
+    labels = parseLabelSelector(labelText);
+    fields = convertFieldSelector(parseFieldSelector(fieldText), rules);
+  } catch (error) {
+    throw badRequest((error as Error).message);
+  }
+  const noLabels = isLabelSelectorEmpty(labels);
+  const noFields = isFieldSelectorEmpty(fields);
+  if (noLabels && noFields) return { filter: () => true, filtered: false };
+  return {
+    filter: (o) =>
+      (noLabels || matchesLabels(labels, o.metadata.labels)) &&
+      (noFields || matchesFields(fields, rules.fieldSet(o))),
+    filtered: true,
+  };
+}
+// #endregion filters
+
+async function serveList(ctx: ResourceContext): Promise<void> {
+  const { filter, filtered } = filterOf(ctx);
+  const limit = ctx.query.get("limit");
+  const match = ctx.query.get("resourceVersionMatch");
+  if (match && match !== "Exact" && match !== "NotOlderThan") {
+    throw badRequest(
+      `resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
+    );
+  }
+  const list = await ctx.registry.list(ns(ctx), {
+    filter,
+    filtered,
+    limit: limit ? Number(limit) : 0,
+    continue: ctx.query.get("continue") ?? undefined,
+    resourceVersion: ctx.query.get("resourceVersion") ?? undefined,
+    resourceVersionMatch: (match as "Exact" | "NotOlderThan" | null) ?? undefined,
+  });
+  const out = output(ctx, true);
+  if (out.shape === "table") {
+    sendJson(
+      ctx.res,
+      200,
+      ctx.codecs.table(ctx.type, list, { version: out.version, includeObject: out.includeObject }),
+    );
+  } else if (out.shape === "partialMetadata") {
+    sendJson(ctx.res, 200, {
+      kind: "PartialObjectMetadataList",
+      apiVersion: `meta.k8s.io/${out.version}`,
+      metadata: list.metadata,
+      items: list.items.map((o) => partialMetadata(o, out.version)),
+    });
+  } else {
+    sendJson(ctx.res, 200, list, { format: out.shape === "object" ? out.format : "json" });
+  }
+}
+
+// #region watch
+/**
+ * A watch: newline-delimited JSON events over a chunked response, each in the shape the list
+ * would have had (kubectl get -w asks for Table rows). Headers go out at once, because clients
+ * wait for them before they consider the watch started; a newline every `keepAliveMs` keeps
+ * idle connections from timing out (clients skip blank lines). BOOKMARK events only when the
+ * client sent allowWatchBookmarks=true: kubectl prints unasked bookmarks as rows.
+ */
+async function serveWatch(ctx: ResourceContext): Promise<void> {
+  const { filter } = filterOf(ctx);
+  const out = output(ctx, true);
+  let watcher: CacheWatcher | undefined;
+  let failure: unknown;
+  try {
+    watcher = await ctx.registry.watch(ns(ctx), {
+      resourceVersion: ctx.query.get("resourceVersion") ?? undefined,
+      filter,
+      bookmarks: ctx.query.get("allowWatchBookmarks") === "true",
+    });
+  } catch (error) {
+    // A resourceVersion the cache has forgotten is a watch that ends at once with an ERROR
+    // event (Kubernetes' errWatcher), not a failed request: clients re-list on its 410.
+    if (statusOf(error).code !== 410) throw error;
+    failure = error;
+  }
+  const { res } = ctx;
+  res.writeHead(200, {
+    "Content-Type":
+      out.shape === "table" ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json",
+    "Cache-Control": "no-cache, private",
+    "Transfer-Encoding": "chunked",
+  });
+  res.flushHeaders();
+  const timeoutSeconds = Number(ctx.query.get("timeoutSeconds") ?? ctx.watch.defaultTimeoutSeconds);
+  if (!watcher) {
+    res.end(`${JSON.stringify({ type: "ERROR", object: statusOf(failure) })}\n`);
+    return;
+  }
+  const channel = watcher.channel;
+  const stop = () => channel.cancel();
+  const timeout = setTimeout(stop, Math.max(0, timeoutSeconds) * 1000);
+  const keepAlive = setInterval(() => res.write("\n"), ctx.watch.keepAliveMs);
+  ctx.req.on("close", stop);
+  res.on("close", stop);
+  try {
+    // Like Kubernetes' watch encoder, only the first Table carries the column definitions.
+    let first = true;
+    for await (const event of channel) {
+      res.write(`${JSON.stringify(encodeEvent(ctx, event, out, !first))}\n`);
+      if (event.type !== "BOOKMARK") first = false;
+    }
+  } catch (error) {
+    res.write(`${JSON.stringify({ type: "ERROR", object: statusOf(error) })}\n`);
+  } finally {
+    clearTimeout(timeout);
+    clearInterval(keepAlive);
+    ctx.req.off("close", stop);
+    res.end();
+  }
+}
+
+function encodeEvent(ctx: ResourceContext, event: WatcherEvent, out: Output, noHeaders: boolean) {
+  if (event.type === "ERROR" || event.type === "BOOKMARK") return event;
+  if (out.shape === "table") {
+    return {
+      type: event.type,
+      object: ctx.codecs.table(ctx.type, event.object, {
+        version: out.version,
+        includeObject: out.includeObject,
+        noHeaders,
+      }),
+    };
+  }
+  if (out.shape === "partialMetadata")
+    return { type: event.type, object: partialMetadata(event.object, out.version) };
+  return event;
+}
+// #endregion watch
+
+/** Decodes the body into an object of this resource, applies defaults, checks the schema. */
+async function readObject(ctx: ResourceContext, warnings: string[]): Promise<KubeObject> {
+  const body = await readBody(ctx.req);
+  const format = bodyFormat(ctx.req.headers["content-type"]);
+  const decoded =
+    format === "protobuf" ? ctx.codecs.decodeProtobuf(body) : asObject(parseText(body, format));
+  return ctx.codecs.prepareInput(ctx.type, decoded as KubeObject, fieldValidation(ctx), warnings);
+}
+
+function fieldValidation(ctx: ResourceContext): "Strict" | "Warn" | "Ignore" {
+  const value = ctx.query.get("fieldValidation") ?? "Warn";
+  if (value !== "Strict" && value !== "Warn" && value !== "Ignore") {
+    throw badRequest(
+      `fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`,
+    );
+  }
+  return value;
+}
+
+function dryRun(ctx: ResourceContext): boolean {
+  const values = ctx.query.getAll("dryRun");
+  for (const v of values)
+    if (v !== "All") throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  return values.length > 0;
+}
+
+async function serveCreate(ctx: ResourceContext): Promise<void> {
+  const warnings: string[] = [];
+  const object = await readObject(ctx, warnings);
+  if (ctx.attrs.name) throw methodNotAllowed();
+  const created = await ctx.registry.create(ns(ctx), object, {
+    dryRun: dryRun(ctx),
+    admit: ctx.admit,
+  });
+  respondObject(ctx, 201, created, warnings);
+}
+
+async function serveUpdate(ctx: ResourceContext, subresource: "status" | undefined): Promise<void> {
+  const warnings: string[] = [];
+  const object = await readObject(ctx, warnings);
+  const { object: updated, created } = await ctx.registry.update(ns(ctx), ctx.attrs.name, object, {
+    dryRun: dryRun(ctx),
+    admit: ctx.admit,
+    ...(subresource ? { subresource } : {}),
+  });
+  respondObject(ctx, created ? 201 : 200, updated, warnings);
+}
+
+// #region patch
+/**
+ * A patch is a read-modify-write: the registry's update loop reads the current object, the
+ * patch is applied to it, and the result is written only if nobody wrote in between (else the
+ * loop reads again and re-applies). Server-side apply may also create the object.
+ */
+async function servePatch(ctx: ResourceContext, subresource: "status" | undefined): Promise<void> {
+  const warnings: string[] = [];
+  const body = await readBody(ctx.req);
+  const patchType = (ctx.req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
+  const patch = ctx.codecs.patcher(ctx.type, patchType, body, {
+    fieldManager: ctx.query.get("fieldManager") ?? undefined,
+    force: ctx.query.get("force") === "true",
+  });
+  const namespace = ns(ctx);
+  const validation = fieldValidation(ctx);
+  const options = {
+    dryRun: dryRun(ctx),
+    admit: ctx.admit,
+    ...(subresource ? { subresource } : {}),
+  };
+  const prepare = (o: KubeObject) => ctx.codecs.prepareInput(ctx.type, o, validation, warnings);
+  const result = await ctx.registry.guaranteedUpdate(namespace, ctx.attrs.name, {
+    ...options,
+    mutate: async (current) => prepare(await patch.apply(current)),
+    createIfMissing: patch.create ? () => prepare(patch.create?.() as KubeObject) : undefined,
+  });
+  respondObject(ctx, result.created ? 201 : 200, result.object, warnings);
+}
+// #endregion patch
+
+async function deleteOptions(ctx: ResourceContext): Promise<DeleteOptions> {
+  const body = await readBody(ctx.req);
+  let options: DeleteOptions = {};
+  if (body.length > 0 && body.toString("utf8").trim() !== "") {
+    const format = bodyFormat(ctx.req.headers["content-type"]);
+    options = (
+      format === "protobuf"
+        ? ctx.codecs.decodeProtobufDeleteOptions(body)
+        : asObject(parseText(body, format))
+    ) as DeleteOptions;
+  }
+  const grace = ctx.query.get("gracePeriodSeconds");
+  if (grace !== null) options.gracePeriodSeconds = Number(grace);
+  const policy = ctx.query.get("propagationPolicy");
+  if (policy !== null) {
+    if (policy !== "Orphan" && policy !== "Background" && policy !== "Foreground") {
+      throw badRequest(
+        `propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`,
+      );
+    }
+    options.propagationPolicy = policy;
+  }
+  if (ctx.query.get("orphanDependents") === "true") options.orphanDependents = true;
+  if (
+    options.gracePeriodSeconds !== undefined &&
+    (!Number.isInteger(options.gracePeriodSeconds) || options.gracePeriodSeconds < 0)
+  ) {
+    throw badRequest(
+      `gracePeriodSeconds must be a non-negative integer, got ${options.gracePeriodSeconds}`,
+    );
+  }
+  return options;
+}
+
+async function serveDelete(ctx: ResourceContext): Promise<void> {
+  const { dryRun: _fromBody, ...options } = await deleteOptions(ctx);
+  const { object, deleted } = await ctx.registry.delete(ns(ctx), ctx.attrs.name, {
+    ...options,
+    dryRun: dryRun(ctx),
+  });
+  // 200 when it is gone, 202 when it waits for finalizers or a grace period, as Kubernetes does.
+  respondObject(ctx, deleted ? 200 : 202, object);
+}
+
+async function serveDeleteCollection(ctx: ResourceContext): Promise<void> {
+  const { dryRun: _fromBody, ...options } = await deleteOptions(ctx);
+  const { filter, filtered } = filterOf(ctx);
+  const list = await ctx.registry.deleteCollection(
+    ns(ctx),
+    { filter, filtered },
+    { ...options, dryRun: dryRun(ctx) },
+  );
+  sendJson(ctx.res, 200, list);
+}
+
+/** The status subresource: get, update and patch touch only `.status`. */
+async function serveStatus(ctx: ResourceContext): Promise<void> {
+  if (!ctx.type.subresources.some((s) => s.name === "status")) throw resourceNotFound();
+  switch (ctx.attrs.verb) {
+    case "get":
+      return respondObject(ctx, 200, await ctx.registry.get(ns(ctx), ctx.attrs.name));
+    case "update":
+      return serveUpdate(ctx, "status");
+    case "patch":
+      return servePatch(ctx, "status");
+    default:
+      throw methodNotAllowed();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The resources whose registry rules differ from the default: pods (status on create, graceful
+ * deletion), namespaces (phase and the "kubernetes" finalizer), and a few that allow a PUT to
+ * create. Everything else uses defaultStrategy.
+ */
+import type { KubeObject } from "../../api/object.ts";
+import type { ResourceType } from "../../api/scheme.ts";
+import { defaultStrategy, type Strategy } from "./strategy.ts";
+
+interface PodLike {
+  spec?: { nodeName?: string; terminationGracePeriodSeconds?: number };
+  status?: { phase?: string };
+}
+
+/** Kubernetes' default terminationGracePeriodSeconds. */
+const DEFAULT_POD_GRACE_SECONDS = 30;
+
+export function strategyFor(type: ResourceType): Strategy {
+  const key = `${type.group}/${type.kind}`;
+  switch (key) {
+    case "/Pod":
+      return defaultStrategy(type, {
+        prepareForCreate(pod) {
+          // A new pod is Pending until the kubelet says otherwise.
+          pod.status = { phase: "Pending" };
+        },
+        // #region podGracePeriod
+        /**
+         * A pod on a node gets its grace period: the kubelet stops its containers (SIGTERM, wait,
+         * SIGKILL), then deletes it for good with grace 0. A pod on no node, or already finished,
+         * has nobody to wait for, so it goes at once.
+         */
+        gracePeriod(object, requested) {
+          const pod = object as KubeObject & PodLike;
+          if (!pod.spec?.nodeName) return 0;
+          if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return 0;
+          return requested ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_POD_GRACE_SECONDS;
+        },
+        // #endregion podGracePeriod
+      });
+    case "/Namespace":
+      return defaultStrategy(type, {
+        prepareForCreate(ns) {
+          ns.spec = { finalizers: ["kubernetes"] };
+          ns.status = { phase: "Active" };
+        },
+      });
+    case "/Endpoints":
+    case "coordination.k8s.io/Lease":
+    case "/Event":
+      // A PUT of a missing object creates it, as Kubernetes allows for these.
+      return defaultStrategy(type, { allowCreateOnUpdate: true });
+    default:
+      return defaultStrategy(type);
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The API server over real HTTPS: authentication, authorization, discovery, the REST verbs,
+ * errors as metav1.Status, and watches. (Real kubectl and client-node drive it in
+ * test/conformance; these cases pin the wire format.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApiServer, type TestApiServer } from "../testing/cluster.ts";
+
+let api: TestApiServer;
+
+beforeAll(async () => {
+  api = await startTestApiServer({ keepAliveMs: 200 });
+});
+afterAll(async () => {
+  await api?.stop();
+});
+
+const configMap = (name: string, data: Record<string, string> = { a: "b" }) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name },
+  data,
+});
+
+describe("authentication and authorization", () => {
+  it("without credentials only health and version answer; everything else is 401", async () => {
+    expect((await api.request("GET", "/healthz", { user: null })).text).toBe("ok");
+    expect((await api.request("GET", "/version", { user: null })).json()).toMatchObject({
+      major: "1",
+      minor: "32",
+    });
+    const denied = await api.request("GET", "/api/v1/namespaces", { user: null });
+    expect(denied.status).toBe(401);
+    expect(denied.json()).toMatchObject({ kind: "Status", reason: "Unauthorized", code: 401 });
+  });
+
+  it("a user without rights gets 403 with Kubernetes' message", async () => {
+    const denied = await api.request("GET", "/api/v1/namespaces/default/secrets", {
+      user: "system:kube-proxy",
+    });
+    expect(denied.status, denied.text).toBe(403);
+    expect(denied.json()).toMatchObject({
+      reason: "Forbidden",
+      message:
+        'secrets is forbidden: User "system:kube-proxy" cannot list resource "secrets" in API group "" in the namespace "default"',
+    });
+  });
+
+  it("auth whoami and auth can-i answer for the caller", async () => {
+    const whoami = await api.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    });
+    expect(whoami.status).toBe(201);
+    expect(whoami.json()).toMatchObject({
+      status: {
+        userInfo: { username: "admin", groups: expect.arrayContaining(["system:masters"]) },
+      },
+    });
+    const canI = (user: string) =>
+      api.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+        user,
+        body: {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SelfSubjectAccessReview",
+          spec: {
+            resourceAttributes: {
+              verb: "create",
+              resource: "pods",
+              subresource: "binding",
+              namespace: "default",
+            },
+          },
+        },
+      });
+    expect((await canI("system:kube-scheduler")).json()).toMatchObject({
+      status: { allowed: true },
+    });
+    expect((await canI("system:kube-proxy")).json()).toMatchObject({ status: { allowed: false } });
+  });
+});
+
+describe("discovery", () => {
+  it("answers aggregated v2 only when asked, with the right content type", async () => {
+    const accept =
+      "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+    const res = await api.request("GET", "/apis", { accept });
+    expect(res.headers["content-type"]).toBe(
+      "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+    );
+    const apps = res
+      .json<{
+        items: {
+          metadata: { name: string };
+          versions: { resources: { resource: string; shortNames?: string[] }[] }[];
+        }[];
+      }>()
+      .items.find((g) => g.metadata.name === "apps");
+    expect(
+      apps?.versions[0]?.resources.find((r) => r.resource === "deployments")?.shortNames,
+    ).toEqual(["deploy"]);
+    const legacy = await api.request("GET", "/apis");
+    expect(legacy.json()).toMatchObject({ kind: "APIGroupList" });
+  });
+
+  it("lists a group-version's resources with their subresources", async () => {
+    const list = (await api.request("GET", "/apis/apps/v1")).json<{
+      resources: { name: string; kind: string }[];
+    }>();
+    expect(list.resources.map((r) => r.name)).toEqual(
+      expect.arrayContaining([
+        "deployments",
+        "deployments/status",
+        "deployments/scale",
+        "replicasets",
+      ]),
+    );
+    expect(list.resources.find((r) => r.name === "deployments/scale")?.kind).toBe("Scale");
+  });
+});
+
+describe("the REST verbs", () => {
+  it("create, get, list, update with a stale resourceVersion, delete", async () => {
+    const created = await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+      body: configMap("one"),
+    });
+    expect(created.status).toBe(201);
+    const object = created.json<{ metadata: { uid: string; resourceVersion: string } }>();
+    expect(object.metadata.uid).toMatch(/[0-9a-f-]{36}/);
+
+    const again = await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+      body: configMap("one"),
+    });
+    expect(again.status).toBe(409);
+    expect(again.json()).toMatchObject({
+      reason: "AlreadyExists",
+      message: 'configmaps "one" already exists',
+    });
+
+    const updated = await api.request("PUT", "/api/v1/namespaces/default/configmaps/one", {
+      body: {
+        ...configMap("one", { a: "c" }),
+        metadata: { name: "one", resourceVersion: object.metadata.resourceVersion },
+      },
+    });
+    expect(updated.status).toBe(200);
+    const stale = await api.request("PUT", "/api/v1/namespaces/default/configmaps/one", {
+      body: {
+        ...configMap("one", { a: "d" }),
+        metadata: { name: "one", resourceVersion: object.metadata.resourceVersion },
+      },
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.json()).toMatchObject({ reason: "Conflict" });
+
+    const list = await api.request("GET", "/api/v1/namespaces/default/configmaps?labelSelector=");
+    expect(
+      list.json<{ items: { data: Record<string, string> }[] }>().items.map((i) => i.data),
+    ).toContainEqual({ a: "c" });
+    expect((await api.request("DELETE", "/api/v1/namespaces/default/configmaps/one")).status).toBe(
+      200,
+    );
+    expect(
+      (await api.request("GET", "/api/v1/namespaces/default/configmaps/one")).json(),
+    ).toMatchObject({
+      reason: "NotFound",
+      message: 'configmaps "one" not found',
+      details: { name: "one", kind: "configmaps" },
+    });
+  });
+
+  it("refuses a create in a namespace that does not exist, storing nothing", async () => {
+    const res = await api.request("POST", "/api/v1/namespaces/nowhere/configmaps", {
+      body: configMap("x"),
+    });
+    expect(res.status).toBe(404);
+    expect(res.json()).toMatchObject({ message: 'namespaces "nowhere" not found' });
+  });
+
+  it("refuses bodies that are not objects of this resource, and oversized ones", async () => {
+    const garbage = await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+      raw: "{nope",
+      contentType: "application/json",
+    });
+    expect(garbage.status).toBe(400);
+    expect(garbage.json<{ message: string }>().message).toMatch(/error decoding JSON body/);
+    const wrongKind = await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+      body: { ...configMap("x"), kind: "Secret" },
+    });
+    expect(wrongKind.json<{ message: string }>().message).toBe(
+      "the kind in the data (Secret) does not match the expected kind (ConfigMap)",
+    );
+    const huge = await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+      body: configMap("x", { a: "x".repeat(4 * 1024 * 1024) }),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.json()).toMatchObject({ reason: "RequestEntityTooLarge" });
+    expect((await api.request("GET", "/api/v1/namespaces/default/configmaps/x")).status).toBe(404);
+  });
+
+  it("serves Tables when kubectl asks for them", async () => {
+    await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+      body: configMap("table-me"),
+    });
+    const table = await api.request("GET", "/api/v1/namespaces/default/configmaps", {
+      accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+    });
+    const body = table.json<{
+      kind: string;
+      columnDefinitions: { name: string }[];
+      rows: { cells: unknown[] }[];
+    }>();
+    expect(body.kind).toBe("Table");
+    expect(body.columnDefinitions.map((c) => c.name)).toEqual(["Name", "Data", "Age"]);
+    expect(body.rows.some((r) => r.cells[0] === "table-me")).toBe(true);
+  });
+
+  it("an unknown resource is Kubernetes' 404", async () => {
+    const res = await api.request("GET", "/apis/example.com/v1/widgets");
+    expect(res.status).toBe(404);
+    expect(res.json()).toMatchObject({
+      message: "the server could not find the requested resource",
+    });
+  });
+});
+
+describe("watch", () => {
+  it("streams changes after a list's resourceVersion, with keep-alive newlines", async () => {
+    const list = (await api.request("GET", "/api/v1/namespaces/default/configmaps")).json<{
+      metadata: { resourceVersion: string };
+    }>();
+    const watch = await api.watch(
+      `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`,
+    );
+    expect(watch.status).toBe(200);
+    await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+      body: configMap("watched"),
+    });
+    await api.request("DELETE", "/api/v1/namespaces/default/configmaps/watched");
+    const added = await watch.next();
+    const deleted = await watch.next();
+    expect([added.type, deleted.type]).toEqual(["ADDED", "DELETED"]);
+    expect((added.object.metadata as { name: string }).name).toBe("watched");
+    const deadline = Date.now() + 5000;
+    while (!watch.lines.includes("") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(watch.lines).toContain("");
+    watch.close();
+  });
+
+  it("a resourceVersion the watch cache no longer holds gets an ERROR event with 410", async () => {
+    const watch = await api.watch(
+      "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1",
+    );
+    const event = await watch.next();
+    expect(event).toMatchObject({ type: "ERROR", object: { code: 410, reason: "Expired" } });
+    watch.close();
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * Starting an API server from a data directory, as `tinykube up` does:
+ *
+ *   <dataDir>/pki/        the cluster CA and the serving certificate (pki.ts)
+ *   <dataDir>/tokens.csv  a bearer token per user: admin, components, nodes (authn.ts)
+ *   <dataDir>/store/      the embedded store's log and snapshots (unless etcd is used)
+ *   <dataDir>/kubeconfig  the admin's kubeconfig, written once the server answers
+ *
+ * On first start it creates the system namespaces, their default service accounts, and the
+ * bootstrap RBAC roles and bindings, as kube-apiserver's post-start hooks and the controllers
+ * that normally make them would. Everything survives a restart.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { KubeObject } from "../api/object.ts";
+import { BUILTIN_TYPES, type ResourceType } from "../api/scheme.ts";
+import { EmbeddedStore, EtcdStore, type Store } from "../store/index.ts";
+import type { Clock } from "../util/clock.ts";
+import { type AdmissionPlugin, admit } from "./admission/chain.ts";
+import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { serviceAccount } from "./admission/service-account.ts";
+import { authenticate, authnRequestFrom, ensureTokenFile } from "./authn.ts";
+import { makeCodecs } from "./http/codecs.ts";
+import { serveSpecial } from "./http/special.ts";
+import { buildKubeconfig, writeKubeconfigAtomically } from "./kubeconfig.ts";
+import { ensureClusterPki } from "./pki.ts";
+import { authorize as rbacAuthorize } from "./rbac/authorize.ts";
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./rbac/bootstrap.ts";
+import type { RbacState } from "./rbac/state.ts";
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./rbac/types.ts";
+import { strategyFor } from "./registry/strategies.ts";
+import { ApiServer, type Decision } from "./server.ts";
+
+export interface StartApiServerOptions {
+  dataDir: string;
+  /** 6443 by default; 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** The embedded store (default) or etcd endpoints ("http://127.0.0.1:2379"). */
+  etcd?: string[];
+  /** Sync the embedded store's log (default true). */
+  fsync?: boolean;
+  clock?: Clock;
+  log?: (line: string) => void;
+  /** Watch keep-alive and bookmark intervals; tests shorten them. */
+  keepAliveMs?: number;
+  bookmarkIntervalMs?: number;
+}
+
+export interface RunningApiServer {
+  server: ApiServer;
+  store: Store;
+  url: string;
+  kubeconfigPath: string;
+  /** The bearer token of a user from tokens.csv (admin, components, nodes). */
+  tokenFor(username: string): string | undefined;
+  caCertPem: string;
+  stop(): Promise<void>;
+}
+
+/** Mutating, then validating: the order is this list's. */
+export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [namespaceLifecycle, serviceAccount];
+
+const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+const type = (group: string, resource: string) =>
+  BUILTIN_TYPES.find((t) => t.group === group && t.resource === resource) as ResourceType;
+
+export async function startApiServer(options: StartApiServerOptions): Promise<RunningApiServer> {
+  const log = options.log ?? (() => {});
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const pki = await ensureClusterPki(options.dataDir);
+  log(`[apiserver] certificates: CA ${pki.report.ca}, serving certificate ${pki.report.server}`);
+  const tokens = await ensureTokenFile(options.dataDir);
+  const store: Store = options.etcd
+    ? await EtcdStore.connect({ endpoints: options.etcd })
+    : await EmbeddedStore.open({
+        dataDir: join(options.dataDir, "store"),
+        fsync: options.fsync ?? true,
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
+  log(
+    `[apiserver] store: ${options.etcd ? `etcd at ${options.etcd.join(",")}` : "embedded"}, revision ${await store.revision()}`,
+  );
+
+  let server: ApiServer;
+  const rbac = (): RbacState => rbacStateOf(server);
+  const authorize = async (attrs: Parameters<typeof rbacAuthorize>[0]): Promise<Decision> => {
+    const decision = rbacAuthorize(attrs, rbac());
+    return { allowed: decision.allowed, reason: decision.reason };
+  };
+  server = new ApiServer({
+    store,
+    ...(options.clock ? { clock: options.clock } : {}),
+    authenticate: (req) => authenticate(authnRequestFrom(req), { tokens: tokens.tokens }),
+    authorize,
+    admission: (request) => admit(ADMISSION_PLUGINS, request),
+    strategies: strategyFor,
+    codecs: (s) => makeCodecs(s),
+    special: (ctx, s) => serveSpecial(ctx, s, authorize),
+    watchCache: { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 },
+    watch: { keepAliveMs: options.keepAliveMs ?? 15_000 },
+    log,
+  });
+  for (const resource of ["roles", "clusterroles", "rolebindings", "clusterrolebindings"]) {
+    await server.cache(type("rbac.authorization.k8s.io", resource)).start();
+  }
+  await bootstrap(server, log);
+
+  const address = await server.listen({
+    port: options.port ?? 6443,
+    host: options.host ?? "127.0.0.1",
+    tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
+  });
+  const url = `https://${address.address}:${address.port}`;
+  const kubeconfigPath = join(options.dataDir, "kubeconfig");
+  await writeKubeconfigAtomically(
+    kubeconfigPath,
+    buildKubeconfig({
+      server: url,
+      caCertPem: pki.ca.certPem,
+      userName: "admin",
+      credentials: { token: tokens.tokenFor("admin") as string },
+    }),
+  );
+  log(`[apiserver] serving on ${url}; kubeconfig at ${kubeconfigPath}`);
+  return {
+    server,
+    store,
+    url,
+    kubeconfigPath,
+    tokenFor: (username) => tokens.tokenFor(username),
+    caCertPem: pki.ca.certPem,
+    async stop() {
+      await server.close();
+      await store.close();
+    },
+  };
+}
+
+/** RBAC's four lookups, answered from the API server's own watch caches. */
+function rbacStateOf(server: ApiServer): RbacState {
+  const list = <T>(resource: string, namespace?: string) =>
+    server.cache(type("rbac.authorization.k8s.io", resource)).list(namespace) as unknown as T[];
+  return {
+    getRole: (namespace, name) =>
+      list<Role>("roles", namespace).find((r) => r.metadata.name === name),
+    getClusterRole: (name) =>
+      list<ClusterRole>("clusterroles").find((r) => r.metadata.name === name),
+    listRoleBindings: (namespace) => list<RoleBinding>("rolebindings", namespace),
+    listClusterRoleBindings: () => list<ClusterRoleBinding>("clusterrolebindings"),
+  };
+}
+
+// #region bootstrap
+/** Creates what a new cluster starts with, skipping whatever already exists. */
+async function bootstrap(server: ApiServer, log: (line: string) => void): Promise<void> {
+  let created = 0;
+  const ensure = async (t: ResourceType, object: KubeObject) => {
+    try {
+      await server.registry(t).create(object.metadata.namespace, object);
+      created++;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409) throw error;
+    }
+  };
+  for (const name of SYSTEM_NAMESPACES) {
+    await ensure(type("", "namespaces"), {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name },
+    });
+    // The serviceaccount controller makes these in a running cluster; the first ones are ours.
+    await ensure(type("", "serviceaccounts"), {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "default", namespace: name },
+    });
+  }
+  for (const role of bootstrapClusterRoles())
+    await ensure(type("rbac.authorization.k8s.io", "clusterroles"), role as KubeObject);
+  for (const binding of bootstrapClusterRoleBindings()) {
+    await ensure(type("rbac.authorization.k8s.io", "clusterrolebindings"), binding as KubeObject);
+  }
+  if (created > 0)
+    log(
+      `[apiserver] bootstrap: created ${created} objects (namespaces, service accounts, RBAC defaults)`,
+    );
+}
+// #endregion bootstrap
