@@ -259,6 +259,7 @@ export type FieldErrorType =
   | "FieldValueNotSupported"
   | "FieldValueDuplicate"
   | "FieldValueTooLong"
+  | "FieldValueTooMany"
   | "FieldValueForbidden"
   | "FieldValueTypeInvalid";
 
@@ -280,6 +281,7 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueNotSupported: "Unsupported value",
   FieldValueDuplicate: "Duplicate value",
   FieldValueTooLong: "Too long",
+  FieldValueTooMany: "Too many",
   FieldValueForbidden: "Forbidden",
   FieldValueTypeInvalid: "Invalid value",
 };
@@ -320,6 +322,14 @@ export const tooLong = (field: string, maxLength: number): FieldError => ({
   type: "FieldValueTooLong",
   field,
   detail: maxLength >= 0 ? `may not be more than ${maxLength} bytes` : "value is too long",
+});
+
+/** field.TooMany: a list or map with more entries than allowed; shows the count. */
+export const tooMany = (field: string, actual: number, max: number): FieldError => ({
+  type: "FieldValueTooMany",
+  field,
+  value: actual,
+  detail: `must have at most ${max} items`,
 });
 
 export const forbidden = (field: string, detail: string): FieldError => ({

@@ -3,8 +3,9 @@
  * worded as k8s.io/apimachinery/pkg/api/errors words it. kubectl prints
  * `Error from server (<reason>): <message>`, so the wording is part of the interface.
  */
-import type { Status, StatusCause, StatusDetails } from "../api/object.ts";
+import type { Status, StatusDetails } from "../api/object.ts";
 import { groupResource, type ResourceType } from "../api/scheme.ts";
+import { type FieldError, formatInvalid } from "../api/validation.ts";
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -74,12 +75,10 @@ export const MODIFIED =
 export function invalid(
   type: Pick<ResourceType, "group" | "kind">,
   name: string,
-  causes: StatusCause[],
+  errors: readonly FieldError[],
 ): ApiError {
-  const qualified = type.group ? `${type.kind}.${type.group}` : type.kind;
-  const listed = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : (c.message ?? "")));
-  const summary = listed.length === 1 ? listed[0] : `[${listed.join(", ")}]`;
-  return failure(422, "Invalid", `${qualified} "${name}" is invalid: ${summary}`, {
+  const { message, causes } = formatInvalid(type, name, errors);
+  return failure(422, "Invalid", message, {
     name,
     ...(type.group ? { group: type.group } : {}),
     kind: type.kind,

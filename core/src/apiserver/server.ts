@@ -103,7 +103,7 @@ export class ApiServer {
   readonly clock: Clock;
   private readonly registries = new Map<string, Registry>();
   private readonly caches = new Map<string, WatchCache>();
-  private readonly codecs: Codecs;
+  private codecsMade: Codecs | undefined;
   private server: Server | undefined;
   /** Where clients reach us (for discovery's serverAddressByClientCIDRs). */
   address = "127.0.0.1:6443";
@@ -111,7 +111,12 @@ export class ApiServer {
   constructor(private readonly options: ApiServerOptions) {
     this.store = options.store;
     this.clock = options.clock ?? realClock;
-    this.codecs = options.codecs(this);
+  }
+
+  /** Made on first use: the codecs may need parts built after the server (OpenAPI, CRDs). */
+  private get codecs(): Codecs {
+    this.codecsMade ??= this.options.codecs(this);
+    return this.codecsMade;
   }
 
   /** The registry of a resource, created with its watch cache on first use. */

@@ -20,7 +20,9 @@ import { type AdmissionPlugin, admit } from "./admission/chain.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { serviceAccount } from "./admission/service-account.ts";
 import { authenticate, authnRequestFrom, ensureTokenFile } from "./authn.ts";
+import { CrdController, crdStrategy } from "./crd.ts";
 import { makeCodecs } from "./http/codecs.ts";
+import { OpenApi } from "./http/openapi.ts";
 import { serveSpecial } from "./http/special.ts";
 import { buildKubeconfig, writeKubeconfigAtomically } from "./kubeconfig.ts";
 import { ensureClusterPki } from "./pki.ts";
@@ -95,17 +97,24 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     authenticate: (req) => authenticate(authnRequestFrom(req), { tokens: tokens.tokens }),
     authorize,
     admission: (request) => admit(ADMISSION_PLUGINS, request),
-    strategies: strategyFor,
-    codecs: (s) => makeCodecs(s),
+    strategies: (t) =>
+      t.group === "apiextensions.k8s.io" && t.resource === "customresourcedefinitions"
+        ? crdStrategy
+        : strategyFor(t),
+    codecs: (s) => makeCodecs(s, openapi),
+    openapi: (path) => openapi.serve(path),
     special: (ctx, s) => serveSpecial(ctx, s, authorize),
     watchCache: { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 },
     watch: { keepAliveMs: options.keepAliveMs ?? 15_000 },
     log,
   });
+  const crds = new CrdController(server);
+  const openapi = new OpenApi(server.scheme, crds);
   for (const resource of ["roles", "clusterroles", "rolebindings", "clusterrolebindings"]) {
     await server.cache(type("rbac.authorization.k8s.io", resource)).start();
   }
   await bootstrap(server, log);
+  await crds.start();
 
   const address = await server.listen({
     port: options.port ?? 6443,
@@ -132,6 +141,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     tokenFor: (username) => tokens.tokenFor(username),
     caCertPem: pki.ca.certPem,
     async stop() {
+      crds.stop();
       await server.close();
       await store.close();
     },

@@ -98,7 +98,6 @@ export {
   jsonTypeOf,
   resolveSchema,
   strictDecodingMessage,
-  type TooManyError,
   unknownFieldMessage,
   type ValidateOptions,
   type ValidationResult,

@@ -31,23 +31,13 @@ import {
   notSupported,
   required,
   tooLong,
+  tooMany,
   typeInvalid,
 } from "../validation.ts";
 import { OBJECT_META, refName, type Schema, type SchemaMap, type SchemaType } from "./schema.ts";
 
-/**
- * Kubernetes' field.TooMany ("Too many"), for maxItems and maxProperties; ../validation.ts has
- * no constructor for it yet.
- */
-export interface TooManyError {
-  readonly type: "FieldValueTooMany";
-  readonly field: string;
-  readonly value: number;
-  readonly detail: string;
-}
-
 /** A schema violation: one of Kubernetes' field errors. */
-export type FieldErrorLike = FieldError | TooManyError;
+export type FieldErrorLike = FieldError;
 
 /** The `fieldValidation` query parameter. */
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
@@ -387,12 +377,7 @@ class Walker {
   }
 
   private tooMany(path: string, actual: number, max: number): void {
-    this.errors.push({
-      type: ErrorType.TooMany,
-      field: path,
-      value: actual,
-      detail: `must have at most ${max} items`,
-    });
+    this.errors.push(tooMany(path, actual, max));
   }
 }
 

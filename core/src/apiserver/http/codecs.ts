@@ -13,7 +13,9 @@ import {
   ProtobufDecodeError,
   UnsupportedProtobufError,
 } from "../protobuf/index.ts";
+import { crdTable } from "../table/crd.ts";
 import { parseIncludeObject, toTable } from "../table/table.ts";
+import type { OpenApi } from "./openapi.ts";
 
 export interface Patcher {
   /** The patched object, from the current one. */
@@ -82,13 +84,27 @@ function protobuf<T>(decode: () => T): T {
 }
 
 /** The codecs the API server runs with. */
-export function makeCodecs(server: { clock: { now(): number } }): Codecs {
+export function makeCodecs(server: { clock: { now(): number } }, openapi: OpenApi): Codecs {
   return {
-    table: (type, source, options) =>
-      tableFor(type, source, { ...options, now: server.clock.now() }),
+    table(type, source, options) {
+      const crd = type.custom ? openapi.crd(type) : undefined;
+      if (crd) {
+        const columns = crd.spec.versions.find(
+          (v) => v.name === type.version,
+        )?.additionalPrinterColumns;
+        return crdTable(columns as never, source, {
+          now: server.clock.now(),
+          tableVersion: options.version,
+          includeObject: parseIncludeObject(options.includeObject),
+          noHeaders: options.noHeaders ?? false,
+        });
+      }
+      return tableFor(type, source, { ...options, now: server.clock.now() });
+    },
     decodeProtobuf: (body) => protobuf(() => decodeKubernetesProtobuf(body)),
     decodeProtobufDeleteOptions: (body) => protobuf(() => decodeDeleteOptionsProtobuf(body)),
-    prepareInput: (_type, object) => object,
+    prepareInput: (type, object, validation, warnings) =>
+      openapi.check(type, object, validation, warnings),
     patcher(_type, contentType) {
       throw unsupportedPatch(contentType);
     },

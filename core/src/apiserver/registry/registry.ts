@@ -15,19 +15,19 @@
  *   it is removed when the last finalizer goes and no grace period is pending.
  */
 import { randomUUID } from "node:crypto";
-import {
-  clone,
-  type DeleteOptions,
-  type KubeList,
-  type KubeObject,
-  type StatusCause,
-} from "../../api/object.ts";
+import { clone, type DeleteOptions, type KubeList, type KubeObject } from "../../api/object.ts";
 import {
   apiVersionOfType,
   type ResourceType,
   storageKey,
   storagePrefixOf,
 } from "../../api/scheme.ts";
+import {
+  type FieldError,
+  generateName,
+  required,
+  validateObjectMetaUpdate,
+} from "../../api/validation.ts";
 import { CompactedError, type KeyValue, type Store } from "../../store/index.ts";
 import { type Clock, realClock } from "../../util/clock.ts";
 import {
@@ -119,15 +119,9 @@ export class Registry {
     const meta = object.metadata;
     if (meta.resourceVersion)
       throw badRequest("resourceVersion should not be set on objects to be created");
-    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
     if (!meta.name) {
-      throw invalid(this.type, "", [
-        {
-          reason: "FieldValueRequired",
-          message: "Required value: name or generateName is required",
-          field: "metadata.name",
-        },
-      ]);
+      throw invalid(this.type, "", [required("metadata.name", "name or generateName is required")]);
     }
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp(this.clock.now());
@@ -239,7 +233,10 @@ export class Registry {
       if (this.type.generation && specChanged(object, old)) {
         object.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
-      this.checkValid(object, this.strategy.validateUpdate(object, old));
+      this.checkValid(object, [
+        ...validateObjectMetaUpdate(object.metadata, old.metadata),
+        ...this.strategy.validateUpdate(object, old),
+      ]);
       await options.admit?.(object, old);
 
       if (encode(object) === encode(old)) return { object: old, created: false };
@@ -576,30 +573,16 @@ export class Registry {
       if (old.metadata[key] === undefined) delete meta[key];
       else (meta as Record<string, unknown>)[key] = old.metadata[key];
     }
-    delete meta.resourceVersion;
-    // A deleting object may lose finalizers but not gain them (Kubernetes forbids new ones).
-    if (old.metadata.deletionTimestamp) {
-      const added = (meta.finalizers ?? []).filter(
-        (f) => !(old.metadata.finalizers ?? []).includes(f),
-      );
-      if (added.length > 0) {
-        throw this.invalidError(object, [
-          {
-            reason: "FieldValueForbidden",
-            message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => `"${f}"`).join(", ")}}`,
-            field: "metadata.finalizers",
-          },
-        ]);
-      }
-    }
+    // The update applies to the revision read (a stale one was refused before we got here).
+    meta.resourceVersion = old.metadata.resourceVersion;
   }
 
-  private checkValid(object: KubeObject, causes: StatusCause[]): void {
-    if (causes.length > 0) throw this.invalidError(object, causes);
+  private checkValid(object: KubeObject, errors: FieldError[]): void {
+    if (errors.length > 0) throw this.invalidError(object, errors);
   }
 
-  private invalidError(object: KubeObject, causes: StatusCause[]) {
-    return invalid(this.type, object.metadata.name ?? "", causes);
+  private invalidError(object: KubeObject, errors: FieldError[]) {
+    return invalid(this.type, object.metadata.name ?? "", errors);
   }
 }
 
@@ -615,16 +598,6 @@ function specChanged(object: KubeObject, old: KubeObject): boolean {
 /** Kubernetes' metav1.Time: RFC 3339 with second precision. */
 export function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** The characters Kubernetes' SimpleNameGenerator uses: no vowels, no look-alike digits. */
-const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
-
-function randomSuffix(): string {
-  let out = "";
-  for (let i = 0; i < 5; i++)
-    out += NAME_ALPHABET[Math.floor(Math.random() * NAME_ALPHABET.length)];
-  return out;
 }
 
 function prefixEnd(prefix: string): string {

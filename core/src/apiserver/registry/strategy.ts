@@ -3,8 +3,9 @@
  * delete — Kubernetes' RESTCreateStrategy / RESTUpdateStrategy / RESTDeleteStrategy. The
  * registry does the rest the same way for every resource.
  */
-import type { KubeObject, StatusCause } from "../../api/object.ts";
+import type { KubeObject } from "../../api/object.ts";
 import type { ResourceType } from "../../api/scheme.ts";
+import type { FieldError } from "../../api/validation.ts";
 
 export interface Strategy {
   /** Clears what a client may not set on create (usually status) and sets server-owned fields. */
@@ -13,8 +14,8 @@ export interface Strategy {
   prepareForUpdate(object: KubeObject, old: KubeObject): void;
   /** For an update through the status subresource: only the status may change. */
   prepareForStatusUpdate(object: KubeObject, old: KubeObject): void;
-  validate(object: KubeObject): StatusCause[];
-  validateUpdate(object: KubeObject, old: KubeObject): StatusCause[];
+  validate(object: KubeObject): FieldError[];
+  validateUpdate(object: KubeObject, old: KubeObject): FieldError[];
   /**
    * Seconds a delete waits for the object's owner to clean up, or 0 to delete at once.
    * `requested` is the client's gracePeriodSeconds, if it sent one.
