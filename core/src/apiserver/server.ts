@@ -84,6 +84,15 @@ export interface ApiServerOptions {
   watchCache?: WatchCacheOptions;
   watch?: { keepAliveMs?: number; defaultTimeoutSeconds?: number };
   log?: (line: string) => void;
+  /** Told each stage of each request (chapter 2 prints them); off by default. */
+  trace?: (event: TraceEvent) => void;
+}
+
+export interface TraceEvent {
+  /** "GET /api/v1/namespaces/default/pods" */
+  request: string;
+  stage: "authentication" | "authorization" | "admission" | "registry" | "store" | "response";
+  message: string;
 }
 
 export interface AdmissionRequest {
@@ -95,6 +104,7 @@ export interface AdmissionRequest {
   subresource: string;
   dryRun: boolean;
   server: ApiServer;
+  trace?: (message: string) => void;
 }
 
 export class ApiServer {
@@ -166,18 +176,39 @@ export class ApiServer {
    */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "https://tinykube.invalid");
+    const request = `${req.method} ${url.pathname}`;
+    const trace = (stage: TraceEvent["stage"], message: string) =>
+      this.options.trace?.({ request, stage, message });
     try {
       const authn = this.options.authenticate(req);
-      if ("error" in authn) throw unauthorized();
-      if ("anonymous" in authn && !isAnonymousAllowed(url.pathname)) throw unauthorized();
+      if ("error" in authn) {
+        trace("authentication", `refused: ${authn.error}`);
+        throw unauthorized();
+      }
+      if ("anonymous" in authn && !isAnonymousAllowed(url.pathname)) {
+        trace("authentication", "no credentials, and this path is not open to anonymous users");
+        throw unauthorized();
+      }
       const user = await this.impersonate(req, authn.user);
+      trace("authentication", `user "${user.username}", groups ${JSON.stringify(user.groups)}`);
       const attrs = requestAttributes(req.method ?? "GET", url.pathname, url.searchParams, user);
       const decision = await this.options.authorize(attrs);
+      const what = attrs.resourceRequest
+        ? `${attrs.verb} ${attrs.resource}${attrs.subresource ? `/${attrs.subresource}` : ""}${attrs.namespace ? ` in namespace ${attrs.namespace}` : ""}`
+        : `${attrs.verb} ${attrs.path}`;
+      trace(
+        "authorization",
+        decision.allowed
+          ? `${what}: allowed${decision.reason ? ` (${decision.reason})` : " (group system:masters)"}`
+          : `${what}: no RBAC rule allows it`,
+      );
       if (!decision.allowed) throw new ApiError(forbiddenStatus(attrs, decision.reason));
-      if (attrs.resourceRequest) await this.serveResourceRequest(req, res, url, attrs, user);
+      if (attrs.resourceRequest) await this.serveResourceRequest(req, res, url, attrs, user, trace);
       else await this.serveNonResource(req, res, url);
+      trace("response", `${res.statusCode}`);
     } catch (error) {
       const status = sendError(res, error);
+      trace("response", `${status.code} ${status.reason ?? ""}: ${status.message ?? ""}`);
       if (status.code >= 500)
         this.options.log?.(`[apiserver] ${req.method} ${req.url}: ${status.message}`);
     }
@@ -241,6 +272,7 @@ export class ApiServer {
     url: URL,
     attrs: RequestAttributes,
     user: UserInfo,
+    trace: (stage: TraceEvent["stage"], message: string) => void,
   ): Promise<void> {
     const type = this.scheme.byResource(attrs.apiGroup, attrs.apiVersion, attrs.resource);
     if (!type) throw resourceNotFound();
@@ -255,6 +287,7 @@ export class ApiServer {
         subresource: attrs.subresource,
         dryRun,
         server: this,
+        trace: (message) => trace("admission", message),
       });
     };
     const ctx: ResourceContext = {
@@ -267,6 +300,7 @@ export class ApiServer {
       registry: type.virtual ? (undefined as unknown as Registry) : this.registry(type),
       codecs: this.codecs,
       admit,
+      trace: (stage, message) => trace(stage, message),
       watch: {
         keepAliveMs: this.options.watch?.keepAliveMs ?? 15_000,
         defaultTimeoutSeconds: this.options.watch?.defaultTimeoutSeconds ?? 1800,

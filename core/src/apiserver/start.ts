@@ -31,7 +31,7 @@ import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./rbac/boot
 import type { RbacState } from "./rbac/state.ts";
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./rbac/types.ts";
 import { strategyFor } from "./registry/strategies.ts";
-import { ApiServer, type Decision } from "./server.ts";
+import { ApiServer, type Decision, type TraceEvent } from "./server.ts";
 
 export interface StartApiServerOptions {
   dataDir: string;
@@ -47,6 +47,8 @@ export interface StartApiServerOptions {
   /** Watch keep-alive and bookmark intervals; tests shorten them. */
   keepAliveMs?: number;
   bookmarkIntervalMs?: number;
+  /** Each stage of each request, for narration (chapter 2). */
+  trace?: (event: TraceEvent) => void;
 }
 
 export interface RunningApiServer {
@@ -107,6 +109,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     watchCache: { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 },
     watch: { keepAliveMs: options.keepAliveMs ?? 15_000 },
     log,
+    ...(options.trace ? { trace: options.trace } : {}),
   });
   const crds = new CrdController(server);
   const openapi = new OpenApi(server.scheme, crds);

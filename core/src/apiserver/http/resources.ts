@@ -36,6 +36,8 @@ export interface ResourceContext {
   registry: Registry;
   codecs: Codecs;
   admit: Admit;
+  /** Reports what the registry and store do for this request (chapter 2 prints it). */
+  trace?: (stage: "registry" | "store", message: string) => void;
   /** Keep-alive newlines on watch streams, and how long a watch may last by default. */
   watch: { keepAliveMs: number; defaultTimeoutSeconds: number };
   /** Called for subresources and virtual resources the generic verbs do not cover. */
@@ -299,6 +301,7 @@ async function serveCreate(ctx: ResourceContext): Promise<void> {
   const created = await ctx.registry.create(ns(ctx), object, {
     dryRun: dryRun(ctx),
     admit: ctx.admit,
+    ...(ctx.trace ? { trace: ctx.trace } : {}),
   });
   respondObject(ctx, 201, created, warnings);
 }
@@ -309,6 +312,7 @@ async function serveUpdate(ctx: ResourceContext, subresource: "status" | undefin
   const { object: updated, created } = await ctx.registry.update(ns(ctx), ctx.attrs.name, object, {
     dryRun: dryRun(ctx),
     admit: ctx.admit,
+    ...(ctx.trace ? { trace: ctx.trace } : {}),
     ...(subresource ? { subresource } : {}),
   });
   respondObject(ctx, created ? 201 : 200, updated, warnings);
@@ -333,6 +337,7 @@ async function servePatch(ctx: ResourceContext, subresource: "status" | undefine
   const options = {
     dryRun: dryRun(ctx),
     admit: ctx.admit,
+    ...(ctx.trace ? { trace: ctx.trace } : {}),
     ...(subresource ? { subresource } : {}),
   };
   const prepare = (o: KubeObject) => ctx.codecs.prepareInput(ctx.type, o, validation, warnings);

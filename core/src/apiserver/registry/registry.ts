@@ -50,6 +50,8 @@ export interface WriteOptions {
   /** Run everything, store nothing (`?dryRun=All`). */
   dryRun?: boolean;
   admit?: Admit;
+  /** Told what the registry does, step by step (chapter 2 prints it). */
+  trace?: (stage: "registry" | "store", message: string) => void;
 }
 
 export interface ListOptions {
@@ -134,6 +136,10 @@ export class Registry {
     }
     if (this.type.generation) meta.generation = 1;
     this.strategy.prepareForCreate(object);
+    options.trace?.(
+      "registry",
+      `prepared ${this.type.kind} "${meta.name}": uid, creationTimestamp${this.type.generation ? ", generation 1" : ""}; validating`,
+    );
     this.checkValid(object, this.strategy.validate(object));
     await options.admit?.(object, undefined);
     if (options.dryRun) return object;
@@ -143,6 +149,10 @@ export class Registry {
       compare: [{ key, target: "createRevision", op: "=", value: 0 }],
       success: [{ type: "put", key, value: encode(object) }],
     });
+    options.trace?.(
+      "store",
+      `txn if createRevision(${key}) = 0 then put: ${result.succeeded ? `committed at revision ${result.revision}` : "compare failed, the name is taken"}`,
+    );
     if (!result.succeeded) throw alreadyExists(this.type, meta.name);
     meta.resourceVersion = String(result.revision);
     return object;
@@ -207,10 +217,15 @@ export class Registry {
         throw notFound(this.type, name);
       }
       const old = decode(kv);
+      options.trace?.("store", `read ${key}: modRevision ${kv.modRevision}`);
       if (
         options.expectedResourceVersion !== undefined &&
         options.expectedResourceVersion !== old.metadata.resourceVersion
       ) {
+        options.trace?.(
+          "registry",
+          `the request's resourceVersion ${options.expectedResourceVersion} is not the current ${old.metadata.resourceVersion}: conflict`,
+        );
         throw conflict(this.type, name, MODIFIED);
       }
       const object = await options.mutate(clone(old));
@@ -256,6 +271,10 @@ export class Registry {
           };
       } else {
         const written = await this.write(key, object, kv);
+        options.trace?.(
+          "store",
+          `txn if modRevision(${key}) = ${kv.modRevision} then put: ${written ? `committed at revision ${written.metadata.resourceVersion}` : "someone wrote first"}`,
+        );
         if (written) return { object: written, created: false };
       }
       if (options.expectedResourceVersion !== undefined) throw conflict(this.type, name, MODIFIED);
