@@ -197,6 +197,19 @@ describe("the REST verbs", () => {
     expect((await api.request("GET", "/api/v1/namespaces/default/configmaps/x")).status).toBe(404);
   });
 
+  it("refuses an object over 1.5 MiB even when the body is under 3 MiB", async () => {
+    const big = await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+      body: configMap("big", { a: "x".repeat(2 * 1024 * 1024) }),
+    });
+    expect(big.status).toBe(413);
+    expect(big.json<{ message: string }>().message).toMatch(
+      /^Request entity too large: the object is \d+ bytes; limit is 1572864$/,
+    );
+    expect((await api.request("GET", "/api/v1/namespaces/default/configmaps/big")).status).toBe(
+      404,
+    );
+  });
+
   it("serves Tables when kubectl asks for them", async () => {
     await api.request("POST", "/api/v1/namespaces/default/configmaps", {
       body: configMap("table-me"),

@@ -38,6 +38,7 @@ import {
   invalid,
   MODIFIED,
   notFound,
+  requestEntityTooLarge,
 } from "../errors.ts";
 import { decode, encode } from "../storage/codec.ts";
 import type { CacheWatcher, ObjectFilter, WatchCache } from "../storage/watch-cache.ts";
@@ -147,7 +148,7 @@ export class Registry {
     const key = this.key(namespace, meta.name);
     const result = await this.store.txn({
       compare: [{ key, target: "createRevision", op: "=", value: 0 }],
-      success: [{ type: "put", key, value: encode(object) }],
+      success: [{ type: "put", key, value: encodeWithinLimit(object) }],
     });
     options.trace?.(
       "store",
@@ -527,7 +528,7 @@ export class Registry {
   ): Promise<KubeObject | undefined> {
     const result = await this.store.txn({
       compare: [{ key, target: "modRevision", op: "=", value: kv.modRevision }],
-      success: [{ type: "put", key, value: encode(object) }],
+      success: [{ type: "put", key, value: encodeWithinLimit(object) }],
     });
     if (!result.succeeded) return undefined;
     object.metadata.resourceVersion = String(result.revision);
@@ -603,6 +604,22 @@ export class Registry {
   private invalidError(object: KubeObject, errors: FieldError[]) {
     return invalid(this.type, object.metadata.name ?? "", errors);
   }
+}
+
+/**
+ * etcd refuses requests over 1.5 MiB (--max-request-bytes), so Kubernetes cannot store bigger
+ * objects; tinykube's store could, but refuses them the same way.
+ */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+function encodeWithinLimit(object: KubeObject): string {
+  const value = encode(object);
+  if (Buffer.byteLength(value) > MAX_OBJECT_BYTES) {
+    throw requestEntityTooLarge(
+      `the object is ${Buffer.byteLength(value)} bytes; limit is ${MAX_OBJECT_BYTES}`,
+    );
+  }
+  return value;
 }
 
 /** Whether anything outside metadata and status changed: what generation counts. */
