@@ -9,9 +9,26 @@
  */
 import { apiVersionOf } from "./object.ts";
 
-export type Verb = "create" | "delete" | "deletecollection" | "get" | "list" | "patch" | "update" | "watch";
+export type Verb =
+  | "create"
+  | "delete"
+  | "deletecollection"
+  | "get"
+  | "list"
+  | "patch"
+  | "update"
+  | "watch";
 
-const ALL_VERBS: Verb[] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const ALL_VERBS: Verb[] = [
+  "create",
+  "delete",
+  "deletecollection",
+  "get",
+  "list",
+  "patch",
+  "update",
+  "watch",
+];
 
 /** A subresource: `pods/status`, `deployments/scale`, `pods/binding`, `pods/log`. */
 export interface Subresource {
@@ -79,7 +96,9 @@ function group(groupName: string, version: string, entries: Entry[]): ResourceTy
     categories: e.categories ?? [],
     namespaced: e.namespaced ?? true,
     verbs: e.verbs ?? ALL_VERBS,
-    subresources: (e.subresources ?? []).map((name) => subresource(name, groupName, version, e.kind)),
+    subresources: (e.subresources ?? []).map((name) =>
+      subresource(name, groupName, version, e.kind),
+    ),
     storagePrefix: e.storagePrefix ?? `/registry/${e.resource}`,
     ...(e.virtual ? { virtual: true } : {}),
     ...(e.generation ? { generation: true } : {}),
@@ -104,7 +123,13 @@ const CREATE_ONLY: Verb[] = ["create"];
 /** The built-in resources, in discovery order. */
 export const BUILTIN_TYPES: readonly ResourceType[] = [
   ...group("", "v1", [
-    { kind: "Namespace", resource: "namespaces", shortNames: ["ns"], namespaced: false, subresources: ["status"] },
+    {
+      kind: "Namespace",
+      resource: "namespaces",
+      shortNames: ["ns"],
+      namespaced: false,
+      subresources: ["status"],
+    },
     {
       kind: "Pod",
       resource: "pods",
@@ -112,7 +137,13 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
       categories: ["all"],
       subresources: ["status", "binding", "log"],
     },
-    { kind: "Node", resource: "nodes", shortNames: ["no"], namespaced: false, subresources: ["status"] },
+    {
+      kind: "Node",
+      resource: "nodes",
+      shortNames: ["no"],
+      namespaced: false,
+      subresources: ["status"],
+    },
     {
       kind: "Service",
       resource: "services",
@@ -121,13 +152,23 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
       subresources: ["status"],
       storagePrefix: "/registry/services/specs",
     },
-    { kind: "Endpoints", resource: "endpoints", shortNames: ["ep"], storagePrefix: "/registry/services/endpoints" },
+    {
+      kind: "Endpoints",
+      resource: "endpoints",
+      shortNames: ["ep"],
+      storagePrefix: "/registry/services/endpoints",
+    },
     { kind: "ConfigMap", resource: "configmaps", shortNames: ["cm"] },
     { kind: "Secret", resource: "secrets" },
     { kind: "Event", resource: "events", shortNames: ["ev"] },
     { kind: "ServiceAccount", resource: "serviceaccounts", shortNames: ["sa"] },
     { kind: "LimitRange", resource: "limitranges", shortNames: ["limits"] },
-    { kind: "ResourceQuota", resource: "resourcequotas", shortNames: ["quota"], subresources: ["status"] },
+    {
+      kind: "ResourceQuota",
+      resource: "resourcequotas",
+      shortNames: ["quota"],
+      subresources: ["status"],
+    },
   ]),
   ...group("apps", "v1", [
     {
@@ -167,7 +208,13 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
     { kind: "ClusterRoleBinding", resource: "clusterrolebindings", namespaced: false },
   ]),
   ...group("authentication.k8s.io", "v1", [
-    { kind: "SelfSubjectReview", resource: "selfsubjectreviews", namespaced: false, verbs: CREATE_ONLY, virtual: true },
+    {
+      kind: "SelfSubjectReview",
+      resource: "selfsubjectreviews",
+      namespaced: false,
+      verbs: CREATE_ONLY,
+      virtual: true,
+    },
   ]),
   ...group("authorization.k8s.io", "v1", [
     {
@@ -208,7 +255,9 @@ export class Scheme {
 
   /** The type served at /apis/<group>/<version>/<resource> (or /api/v1/<resource>). */
   byResource(group: string, version: string, resource: string): ResourceType | undefined {
-    return this.types.find((t) => t.group === group && t.version === version && t.resource === resource);
+    return this.types.find(
+      (t) => t.group === group && t.version === version && t.resource === resource,
+    );
   }
 
   byKind(apiVersion: string, kind: string): ResourceType | undefined {
@@ -228,7 +277,9 @@ export class Scheme {
 
   /** Adds or replaces a type (CRDs); returns whether discovery changed. */
   upsert(type: ResourceType): boolean {
-    const i = this.types.findIndex((t) => t.group === type.group && t.version === type.version && t.resource === type.resource);
+    const i = this.types.findIndex(
+      (t) => t.group === type.group && t.version === type.version && t.resource === type.resource,
+    );
     if (i >= 0) {
       const changed = JSON.stringify(this.types[i]) !== JSON.stringify(type);
       this.types[i] = type;
@@ -240,17 +291,27 @@ export class Scheme {
 
   remove(group: string, version: string, resource: string): boolean {
     const before = this.types.length;
-    this.types = this.types.filter((t) => !(t.group === group && t.version === version && t.resource === resource));
+    this.types = this.types.filter(
+      (t) => !(t.group === group && t.version === version && t.resource === resource),
+    );
     return this.types.length !== before;
   }
 }
 
 /** The storage key of one object. */
-export function storageKey(type: ResourceType, namespace: string | undefined, name: string): string {
-  return type.namespaced ? `${type.storagePrefix}/${namespace}/${name}` : `${type.storagePrefix}/${name}`;
+export function storageKey(
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+): string {
+  return type.namespaced
+    ? `${type.storagePrefix}/${namespace}/${name}`
+    : `${type.storagePrefix}/${name}`;
 }
 
 /** The key prefix of a collection: all namespaces, or one. Always ends with "/". */
 export function storagePrefixOf(type: ResourceType, namespace?: string): string {
-  return type.namespaced && namespace ? `${type.storagePrefix}/${namespace}/` : `${type.storagePrefix}/`;
+  return type.namespaced && namespace
+    ? `${type.storagePrefix}/${namespace}/`
+    : `${type.storagePrefix}/`;
 }

@@ -260,6 +260,7 @@ export type FieldErrorType =
   | "FieldValueDuplicate"
   | "FieldValueTooLong"
   | "FieldValueTooMany"
+  | "FieldValueNotFound"
   | "FieldValueForbidden"
   | "FieldValueTypeInvalid";
 
@@ -282,6 +283,7 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueDuplicate: "Duplicate value",
   FieldValueTooLong: "Too long",
   FieldValueTooMany: "Too many",
+  FieldValueNotFound: "Not found",
   FieldValueForbidden: "Forbidden",
   FieldValueTypeInvalid: "Invalid value",
 };
@@ -322,6 +324,14 @@ export const tooLong = (field: string, maxLength: number): FieldError => ({
   type: "FieldValueTooLong",
   field,
   detail: maxLength >= 0 ? `may not be more than ${maxLength} bytes` : "value is too long",
+});
+
+/** field.NotFound: a reference to something that does not exist (a mount naming no volume). */
+export const notFound = (field: string, value: unknown): FieldError => ({
+  type: "FieldValueNotFound",
+  field,
+  value,
+  detail: "",
 });
 
 /** field.TooMany: a list or map with more entries than allowed; shows the count. */

@@ -71,6 +71,7 @@ export function storageVersion(crd: Crd): CrdVersion | undefined {
   return crd.spec.versions.find((v) => v.storage);
 }
 
+// #region typeOfCrd
 /** The scheme entry a CRD adds: its resource at its storage version. */
 export function typeOfCrd(crd: Crd): ResourceType | undefined {
   const version = storageVersion(crd);
@@ -111,6 +112,7 @@ export function typeOfCrd(crd: Crd): ResourceType | undefined {
     custom: true,
   };
 }
+// #endregion typeOfCrd
 
 // #region crdStrategy
 /** Checks a CRD as apiextensions validation does, for the rules users meet most. */

@@ -62,8 +62,10 @@ export interface RunningApiServer {
   stop(): Promise<void>;
 }
 
+// #region admissionPlugins
 /** Mutating, then validating: the order is this list's. */
 export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [namespaceLifecycle, serviceAccount];
+// #endregion admissionPlugins
 
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 

@@ -14,6 +14,7 @@ interface PodSpecLike {
   serviceAccount?: string;
 }
 
+// #region serviceAccount
 export const serviceAccount: AdmissionPlugin = {
   name: "ServiceAccount",
   mutate({ type, operation, object, subresource }) {
@@ -38,3 +39,4 @@ export const serviceAccount: AdmissionPlugin = {
     }
   },
 };
+// #endregion serviceAccount

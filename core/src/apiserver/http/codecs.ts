@@ -4,15 +4,32 @@
  * same while each conversion lives in its own module.
  */
 
+import { applyDefaults } from "../../api/defaults/index.ts";
 import type { DeleteOptions, KubeList, KubeObject } from "../../api/object.ts";
+import {
+  APPLY_PATCH,
+  applyConflictError,
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  JSON_PATCH,
+  MERGE_PATCH,
+  PatchError,
+  parseApplyPatch,
+  kindKeyOf as patchKindKey,
+  patchTypeOf,
+  serverSideApply,
+} from "../../api/patch/index.ts";
 import type { ResourceType } from "../../api/scheme.ts";
-import { badRequest, unsupportedMediaType } from "../errors.ts";
+import { apiVersionOfType } from "../../api/scheme.ts";
+import { ApiError, badRequest, unsupportedMediaType } from "../errors.ts";
 import {
   decodeDeleteOptionsProtobuf,
   decodeKubernetesProtobuf,
   ProtobufDecodeError,
   UnsupportedProtobufError,
 } from "../protobuf/index.ts";
+import { timestamp } from "../registry/registry.ts";
 import { crdTable } from "../table/crd.ts";
 import { parseIncludeObject, toTable } from "../table/table.ts";
 import type { OpenApi } from "./openapi.ts";
@@ -22,6 +39,8 @@ export interface Patcher {
   apply(current: KubeObject): KubeObject | Promise<KubeObject>;
   /** For server-side apply: the object to create when none exists. */
   create?: () => KubeObject;
+  /** Server-side apply records its own managedFields; other patches are recorded as updates. */
+  managesFields: boolean;
 }
 
 export interface Codecs {
@@ -66,12 +85,6 @@ export function tableFor(
   });
 }
 
-export function unsupportedPatch(contentType: string): Error {
-  return unsupportedMediaType(
-    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType || "none"})`,
-  );
-}
-
 /** Protobuf failures as Statuses: 415 for what tinykube does not decode, 400 for damage. */
 function protobuf<T>(decode: () => T): T {
   try {
@@ -103,10 +116,70 @@ export function makeCodecs(server: { clock: { now(): number } }, openapi: OpenAp
     },
     decodeProtobuf: (body) => protobuf(() => decodeKubernetesProtobuf(body)),
     decodeProtobufDeleteOptions: (body) => protobuf(() => decodeDeleteOptionsProtobuf(body)),
+    // Unknown fields and types first (on the body as sent), then the kind's defaults.
     prepareInput: (type, object, validation, warnings) =>
-      openapi.check(type, object, validation, warnings),
-    patcher(_type, contentType) {
-      throw unsupportedPatch(contentType);
+      applyDefaults(openapi.check(type, object, validation, warnings)),
+    patcher(type, contentType, body, options) {
+      const key = patchKindKey({ apiVersion: apiVersionOfType(type), kind: type.kind });
+      const patchType = patching(() => patchTypeOf(contentType, key));
+      const text = body.toString("utf8");
+      const now = timestamp(server.clock.now());
+      if (patchType === APPLY_PATCH) {
+        if (!options.fieldManager) {
+          throw invalidPatchOptions("fieldManager: Required value: is required for apply patch");
+        }
+        const applied = patching(() => parseApplyPatch(text));
+        const apply = (live: KubeObject | undefined) =>
+          patching(() => {
+            const result = serverSideApply(live, applied, {
+              manager: options.fieldManager as string,
+              force: options.force,
+              now,
+            });
+            if (result.conflicts.length > 0) throw applyConflictError(result.conflicts);
+            return result.object;
+          });
+        return {
+          managesFields: true,
+          apply: (current) => apply(current),
+          create: () => apply(undefined),
+        };
+      }
+      if (options.force)
+        throw invalidPatchOptions("force: Forbidden: may not be specified for non-apply patch");
+      const patch = patching(() => parsePatchBody(text));
+      return {
+        managesFields: false,
+        apply: (current) =>
+          patching(() => {
+            if (patchType === JSON_PATCH) return applyJsonPatch(current, patch);
+            if (patchType === MERGE_PATCH) return applyMergePatch(current, patch);
+            return applyStrategicMergePatch(key, current, patch);
+          }),
+      };
     },
   };
+}
+
+/** Runs a patch step, turning the patch module's errors into API Statuses. */
+function patching<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof PatchError) throw new ApiError(error.toStatus());
+    throw error;
+  }
+}
+
+function parsePatchBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`error decoding patch: ${(error as Error).message}`);
+  }
+}
+
+/** PatchOptions are validated as an object of their own, as Kubernetes does. */
+function invalidPatchOptions(detail: string): ApiError {
+  return badRequest(`PatchOptions.meta.k8s.io "" is invalid: ${detail}`);
 }

@@ -277,6 +277,24 @@ async function readObject(ctx: ResourceContext, warnings: string[]): Promise<Kub
   return ctx.codecs.prepareInput(ctx.type, decoded as KubeObject, fieldValidation(ctx), warnings);
 }
 
+/**
+ * Who the write is recorded under in managedFields: `?fieldManager=`, or else the client's
+ * User-Agent up to the first "/" ("kubectl", "kube-controller-manager"), as Kubernetes does.
+ */
+function fieldManager(ctx: ResourceContext): string {
+  const given = ctx.query.get("fieldManager");
+  if (given !== null) {
+    if (given.length > 128 || !/^[\x20-\x7e]*$/.test(given)) {
+      throw badRequest(
+        `fieldManager: Invalid value: "${given}": must be at most 128 printable characters`,
+      );
+    }
+    return given;
+  }
+  const agent = ctx.req.headers["user-agent"] ?? "unknown";
+  return agent.split("/")[0]?.slice(0, 128) || "unknown";
+}
+
 function fieldValidation(ctx: ResourceContext): "Strict" | "Warn" | "Ignore" {
   const value = ctx.query.get("fieldValidation") ?? "Warn";
   if (value !== "Strict" && value !== "Warn" && value !== "Ignore") {
@@ -302,6 +320,7 @@ async function serveCreate(ctx: ResourceContext): Promise<void> {
     dryRun: dryRun(ctx),
     admit: ctx.admit,
     ...(ctx.trace ? { trace: ctx.trace } : {}),
+    fieldManager: fieldManager(ctx),
   });
   respondObject(ctx, 201, created, warnings);
 }
@@ -313,6 +332,7 @@ async function serveUpdate(ctx: ResourceContext, subresource: "status" | undefin
     dryRun: dryRun(ctx),
     admit: ctx.admit,
     ...(ctx.trace ? { trace: ctx.trace } : {}),
+    fieldManager: fieldManager(ctx),
     ...(subresource ? { subresource } : {}),
   });
   respondObject(ctx, created ? 201 : 200, updated, warnings);
@@ -338,6 +358,8 @@ async function servePatch(ctx: ResourceContext, subresource: "status" | undefine
     dryRun: dryRun(ctx),
     admit: ctx.admit,
     ...(ctx.trace ? { trace: ctx.trace } : {}),
+    // Server-side apply records its own managedFields; other patches count as updates.
+    fieldManager: patch.managesFields ? undefined : fieldManager(ctx),
     ...(subresource ? { subresource } : {}),
   };
   const prepare = (o: KubeObject) => ctx.codecs.prepareInput(ctx.type, o, validation, warnings);

@@ -125,6 +125,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
   return aggregateClusterRoles([...userFacingRoles(), ...componentRoles(), ...controllerRoles()]);
 }
 
+// #region bootstrapClusterRoleBindings
 /** The ClusterRoleBindings. A fresh copy on every call. */
 export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
   const controllerManager = user(COMPONENT_USERS.controllerManager);
@@ -146,6 +147,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     ...controllerRoles().map((role) => binding(role.metadata.name ?? "", [controllerManager])),
   ];
 }
+// #endregion bootstrapClusterRoleBindings
 
 /** For people: everything, namespace admin/edit/view, and what every caller may ask. */
 function userFacingRoles(): ClusterRole[] {

@@ -16,18 +16,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { clone, type DeleteOptions, type KubeList, type KubeObject } from "../../api/object.ts";
+import { updateManagedFields } from "../../api/patch/index.ts";
 import {
   apiVersionOfType,
   type ResourceType,
   storageKey,
   storagePrefixOf,
 } from "../../api/scheme.ts";
-import {
-  type FieldError,
-  generateName,
-  required,
-  validateObjectMetaUpdate,
-} from "../../api/validation.ts";
+import { type FieldError, generateName, required } from "../../api/validation.ts";
 import { CompactedError, type KeyValue, type Store } from "../../store/index.ts";
 import { type Clock, realClock } from "../../util/clock.ts";
 import {
@@ -53,6 +49,8 @@ export interface WriteOptions {
   admit?: Admit;
   /** Told what the registry does, step by step (chapter 2 prints it). */
   trace?: (stage: "registry" | "store", message: string) => void;
+  /** Records the write in metadata.managedFields under this manager (not for server-side apply). */
+  fieldManager?: string | undefined;
 }
 
 export interface ListOptions {
@@ -137,6 +135,12 @@ export class Registry {
     }
     if (this.type.generation) meta.generation = 1;
     this.strategy.prepareForCreate(object);
+    if (options.fieldManager) {
+      object.metadata.managedFields = updateManagedFields(undefined, object, {
+        manager: options.fieldManager,
+        now: timestamp(this.clock.now()),
+      }).metadata.managedFields;
+    }
     options.trace?.(
       "registry",
       `prepared ${this.type.kind} "${meta.name}": uid, creationTimestamp${this.type.generation ? ", generation 1" : ""}; validating`,
@@ -246,13 +250,17 @@ export class Registry {
       this.keepServerMetadata(object, old);
       if (options.subresource === "status") this.strategy.prepareForStatusUpdate(object, old);
       else if (options.subresource !== "binding") this.strategy.prepareForUpdate(object, old);
+      if (options.fieldManager) {
+        object.metadata.managedFields = updateManagedFields(old, object, {
+          manager: options.fieldManager,
+          now: timestamp(this.clock.now()),
+          ...(options.subresource === "status" ? { subresource: "status" } : {}),
+        }).metadata.managedFields;
+      }
       if (this.type.generation && specChanged(object, old)) {
         object.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
-      this.checkValid(object, [
-        ...validateObjectMetaUpdate(object.metadata, old.metadata),
-        ...this.strategy.validateUpdate(object, old),
-      ]);
+      this.checkValid(object, this.strategy.validateUpdate(object, old));
       await options.admit?.(object, old);
 
       if (encode(object) === encode(old)) return { object: old, created: false };

@@ -3,6 +3,8 @@
  * deletion), namespaces (phase and the "kubernetes" finalizer), and a few that allow a PUT to
  * create. Everything else uses defaultStrategy.
  */
+
+import { applyNamespaceDefaults } from "../../api/defaults/index.ts";
 import type { KubeObject } from "../../api/object.ts";
 import type { ResourceType } from "../../api/scheme.ts";
 import { defaultStrategy, type Strategy } from "./strategy.ts";
@@ -38,11 +40,22 @@ export function strategyFor(type: ResourceType): Strategy {
         },
         // #endregion podGracePeriod
       });
+    case "/Node":
+      // The kubelet registers its node with its status (capacity, addresses): keep it.
+      return defaultStrategy(type, { prepareForCreate() {} });
+    case "/Service":
+      return defaultStrategy(type, {
+        prepareForCreate(service) {
+          service.status = { loadBalancer: {} };
+        },
+      });
     case "/Namespace":
       return defaultStrategy(type, {
         prepareForCreate(ns) {
+          // The namespace controller removes "kubernetes" once the namespace is empty.
           ns.spec = { finalizers: ["kubernetes"] };
           ns.status = { phase: "Active" };
+          applyNamespaceDefaults(ns);
         },
       });
     case "/Endpoints":

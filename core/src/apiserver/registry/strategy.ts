@@ -3,9 +3,17 @@
  * delete — Kubernetes' RESTCreateStrategy / RESTUpdateStrategy / RESTDeleteStrategy. The
  * registry does the rest the same way for every resource.
  */
+
+import { kindKey } from "../../api/defaults/kind-key.ts";
 import type { KubeObject } from "../../api/object.ts";
 import type { ResourceType } from "../../api/scheme.ts";
-import type { FieldError } from "../../api/validation.ts";
+import { validators } from "../../api/validate/index.ts";
+import {
+  type FieldError,
+  nameIsDNSSubdomain,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from "../../api/validation.ts";
 
 export interface Strategy {
   /** Clears what a client may not set on create (usually status) and sets server-owned fields. */
@@ -28,14 +36,23 @@ export interface Strategy {
 const hasStatus = (type: ResourceType) => type.subresources.some((s) => s.name === "status");
 
 /**
- * The behaviour most resources share: with a status subresource, the main resource ignores
- * status and the subresource ignores everything else; deletes are immediate.
+ * The behaviour most resources share:
+ * - validation is the kind's own (api/validate, which includes the metadata rules), or for custom
+ *   resources just the metadata rules;
+ * - with a status subresource, a create starts with an empty status (custom resources: none),
+ *   the main resource ignores status and the subresource ignores everything else;
+ * - deletes are immediate.
  */
 export function defaultStrategy(type: ResourceType, overrides: Partial<Strategy> = {}): Strategy {
   const status = hasStatus(type);
+  const key = kindKey(type.group, type.kind);
+  const kindValidator = validators[key];
+  const metaRules = { namespaced: type.namespaced, nameValidator: nameIsDNSSubdomain };
   return {
     prepareForCreate(object) {
-      if (status) delete object.status;
+      if (!status) return;
+      if (type.custom) delete object.status;
+      else object.status = {};
     },
     prepareForUpdate(object, old) {
       if (!status) return;
@@ -65,12 +82,18 @@ export function defaultStrategy(type: ResourceType, overrides: Partial<Strategy>
         finalizers: old.metadata.finalizers,
         ownerReferences: old.metadata.ownerReferences,
       };
-      for (const key of ["labels", "annotations", "finalizers", "ownerReferences"] as const) {
-        if (object.metadata[key] === undefined) delete object.metadata[key];
+      for (const field of ["labels", "annotations", "finalizers", "ownerReferences"] as const) {
+        if (object.metadata[field] === undefined) delete object.metadata[field];
       }
     },
-    validate: () => [],
-    validateUpdate: () => [],
+    validate: (object) =>
+      kindValidator
+        ? kindValidator.validateCreate(object)
+        : validateObjectMeta(object.metadata, metaRules),
+    validateUpdate: (object, old) =>
+      kindValidator
+        ? kindValidator.validateUpdate(object, old)
+        : validateObjectMetaUpdate(object.metadata, old.metadata),
     gracePeriod: () => 0,
     allowCreateOnUpdate: false,
     ...overrides,

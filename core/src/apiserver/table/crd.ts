@@ -117,6 +117,7 @@ function cellFor(column: CompiledColumn, obj: KubeObject, now: number): Cell {
   return typedCell(column.definition.type, value, now);
 }
 
+// #region crdTable
 /**
  * The Table for custom resources of one CRD version. `columns` is that version's
  * additionalPrinterColumns (undefined or empty for none). `wide` does not apply: like Kubernetes,
@@ -136,3 +137,4 @@ export function crdTable(
     options,
   );
 }
+// #endregion crdTable

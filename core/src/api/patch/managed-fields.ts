@@ -1,0 +1,204 @@
+/**
+ * `metadata.managedFields`: for each field manager (a client's name, "kubectl", "kube-controller-manager")
+ * and operation, the set of fields it last set. Server-side apply reads it to find conflicts and
+ * to know what an applier dropped; every other write records an "Update" entry for its manager,
+ * as kube-apiserver's field manager does (k8s.io/apimachinery/pkg/util/managedfields/internal).
+ *
+ * An entry is identified by manager, operation and subresource, and for "Update" also by
+ * apiVersion; `time` is when its fields last changed hands. Entries are kept sorted as the API
+ * server sorts them: Apply before Update, then by time, manager, apiVersion, subresource. An entry
+ * that owns nothing is dropped.
+ *
+ * Tracked fields exclude what no manager owns (apiVersion, kind, metadata.name, namespace, uid,
+ * resourceVersion, generation, creationTimestamp, selfLink, managedFields), and are scoped by
+ * endpoint the way Kubernetes' reset fields scope them for kinds with a status subresource: the
+ * main resource tracks everything but `status`; the status subresource tracks only `status`.
+ */
+import type { KubeObject, ManagedFieldsEntry } from "../object.ts";
+import {
+  compareFields,
+  type FieldEntry,
+  type FieldPath,
+  type FieldSet,
+  fieldsOf,
+  fromFieldsV1,
+  toFieldsV1,
+} from "./field-set.ts";
+import { copyJson } from "./json.ts";
+import { kindKeyOf, patchSchemaFor } from "./patch-meta.ts";
+
+/** One decoded managedFields entry. */
+export interface FieldManager {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  subresource?: string;
+  time?: string;
+  set: FieldSet;
+}
+
+/** The endpoint a write came through: the main resource, or a subresource such as "status". */
+export interface WriteScope {
+  subresource?: string;
+}
+
+const UNOWNED: readonly string[] = [
+  "apiVersion",
+  "kind",
+  "metadata.name",
+  "metadata.namespace",
+  "metadata.creationTimestamp",
+  "metadata.selfLink",
+  "metadata.uid",
+  "metadata.clusterName",
+  "metadata.generation",
+  "metadata.managedFields",
+  "metadata.resourceVersion",
+];
+
+/** Whether a write through `scope` may own `path`. */
+export function inScope(path: FieldPath, scope: WriteScope): boolean {
+  const dotted = path.map((e) => ("field" in e ? e.field : "*")).join(".");
+  if (UNOWNED.some((unowned) => dotted === unowned || dotted.startsWith(`${unowned}.`)))
+    return false;
+  const inStatus = "field" in (path[0] ?? {}) && (path[0] as { field: string }).field === "status";
+  return scope.subresource === "status" ? inStatus : !inStatus;
+}
+
+/** The fields of an object a write through `scope` can own, with their values. */
+export function ownableFields(
+  object: KubeObject,
+  scope: WriteScope,
+  options: { strict?: boolean } = {},
+): Map<string, FieldEntry> {
+  const all = fieldsOf(object, patchSchemaFor(kindKeyOf(object)), options);
+  return new Map([...all].filter(([, entry]) => inScope(entry.path, scope)));
+}
+
+export function identityOf(
+  m: Pick<FieldManager, "manager" | "operation" | "apiVersion" | "subresource">,
+): string {
+  // BuildManagerIdentifier: an applier keeps one entry whatever apiVersion it applies with.
+  return JSON.stringify([
+    m.manager,
+    m.operation,
+    m.operation === "Apply" ? "" : m.apiVersion,
+    m.subresource ?? "",
+  ]);
+}
+
+export function decodeManagedFields(
+  entries: readonly ManagedFieldsEntry[] | undefined,
+): FieldManager[] {
+  const byIdentity = new Map<string, FieldManager>();
+  for (const entry of entries ?? []) {
+    const decoded: FieldManager = {
+      manager: entry.manager,
+      operation: entry.operation,
+      apiVersion: entry.apiVersion,
+      set: fromFieldsV1(entry.fieldsV1 ?? {}),
+      ...(entry.subresource ? { subresource: entry.subresource } : {}),
+      ...(entry.time ? { time: entry.time } : {}),
+    };
+    const id = identityOf(decoded);
+    const seen = byIdentity.get(id);
+    if (seen) seen.set = seen.set.union(decoded.set);
+    else byIdentity.set(id, decoded);
+  }
+  return [...byIdentity.values()];
+}
+
+export function encodeManagedFields(managers: readonly FieldManager[]): ManagedFieldsEntry[] {
+  const seconds = (time: string | undefined) => (time ? Math.floor(Date.parse(time) / 1000) : 0);
+  return managers
+    .filter((m) => m.set.size > 0)
+    .sort(
+      (p, q) =>
+        compare(p.operation, q.operation) ||
+        seconds(p.time) - seconds(q.time) ||
+        compare(p.manager, q.manager) ||
+        compare(p.apiVersion, q.apiVersion) ||
+        compare(p.subresource ?? "", q.subresource ?? ""),
+    )
+    .map((m) => ({
+      manager: m.manager,
+      operation: m.operation,
+      apiVersion: m.apiVersion,
+      ...(m.time ? { time: m.time } : {}),
+      fieldsType: "FieldsV1" as const,
+      fieldsV1: toFieldsV1(m.set),
+      ...(m.subresource ? { subresource: m.subresource } : {}),
+    }));
+}
+
+/** How conflict messages name a manager: `"kubectl"`, `"kube-controller-manager" using apps/v1`. */
+export function describeManager(
+  m: Pick<FieldManager, "manager" | "operation" | "apiVersion" | "subresource">,
+): string {
+  let text = JSON.stringify(m.manager);
+  if (m.subresource) text += ` with subresource ${JSON.stringify(m.subresource)}`;
+  return m.operation === "Update" ? `${text} using ${m.apiVersion}` : text;
+}
+
+// #region updateManagedFields
+export interface UpdateOptions extends WriteScope {
+  manager: string;
+  /** RFC 3339 time of the write. */
+  now: string;
+}
+
+/**
+ * Records an ordinary write (create, update, any non-apply patch) of `newObject` over `oldObject`
+ * (undefined on create) by `manager`, and returns `newObject` with the resulting managedFields:
+ * 1. compare the two objects' fields: added, modified, removed;
+ * 2. the writer takes every added or modified field from whoever had it (an update never
+ *    conflicts), and removed fields leave every set;
+ * 3. the writer's "Update" entry gains what it took, and its time moves to `now` if it took any.
+ * The managedFields a client sends in `newObject` are ignored; the old object's are the record.
+ */
+export function updateManagedFields(
+  oldObject: KubeObject | undefined,
+  newObject: KubeObject,
+  options: UpdateOptions,
+): KubeObject {
+  const scope = { ...(options.subresource ? { subresource: options.subresource } : {}) };
+  const before = oldObject ? ownableFields(oldObject, scope) : new Map<string, FieldEntry>();
+  const after = ownableFields(newObject, scope);
+  const { added, modified, removed } = compareFields(before, after);
+  const taken = added.union(modified);
+  const managers = decodeManagedFields(oldObject?.metadata.managedFields);
+  for (const m of managers) m.set = m.set.difference(taken).difference(removed);
+  const self = {
+    manager: options.manager,
+    operation: "Update" as const,
+    apiVersion: newObject.apiVersion,
+    ...scope,
+  };
+  if (taken.size > 0) {
+    const existing = managers.find((m) => identityOf(m) === identityOf(self));
+    if (existing) {
+      existing.set = existing.set.union(taken);
+      existing.time = options.now;
+    } else {
+      managers.push({ ...self, set: taken, time: options.now });
+    }
+  }
+  return withManagedFields(newObject, managers);
+}
+// #endregion updateManagedFields
+
+/** A copy of `object` whose metadata.managedFields records `managers` (omitted when empty). */
+export function withManagedFields(
+  object: KubeObject,
+  managers: readonly FieldManager[],
+): KubeObject {
+  const result = copyJson(object);
+  const entries = encodeManagedFields(managers);
+  if (entries.length > 0) result.metadata.managedFields = entries;
+  else delete result.metadata.managedFields;
+  return result;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
