@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { kindKey } from "../kind-key.ts";
 import type { KubeObject } from "../object.ts";
 import { BUILTIN_TYPES } from "../scheme.ts";
 import { applyEndpointSliceDefaults } from "./discovery.ts";
 import { applyDefaults, defaulters } from "./index.ts";
-import { kindKey } from "./kind-key.ts";
 import { applyIngressClassDefaults } from "./networking.ts";
 import { applyBindingDefaults } from "./rbac.ts";
 import { applyPriorityClassDefaults } from "./scheduling.ts";

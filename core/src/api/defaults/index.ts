@@ -9,6 +9,8 @@
  * - Defaulters change the object in place (as Go's SetDefaults_* do) and return it.
  * - Kinds without a defaulter (custom resources) pass through unchanged.
  */
+
+import { type KindKey, kindKeyOf } from "../kind-key.ts";
 import type { KubeObject } from "../object.ts";
 import { applyDeploymentDefaults, applyReplicaSetDefaults } from "./apps.ts";
 import {
@@ -22,7 +24,6 @@ import {
 } from "./core.ts";
 import { applyEndpointSliceDefaults } from "./discovery.ts";
 import type { JsonObject } from "./fields.ts";
-import { type KindKey, kindKeyOf } from "./kind-key.ts";
 import { applyIngressClassDefaults } from "./networking.ts";
 import { applyPodDefaults } from "./pod.ts";
 import { applyBindingDefaults } from "./rbac.ts";
@@ -65,6 +66,7 @@ export function applyDefaults<T extends KubeObject>(obj: T): T {
   return defaulter ? defaulter(obj) : obj;
 }
 
+export { type KindKey, kindKey, kindKeyOf } from "../kind-key.ts";
 export { applyDeploymentDefaults, applyReplicaSetDefaults } from "./apps.ts";
 export {
   applyEndpointsDefaults,
@@ -77,7 +79,6 @@ export {
 export { applyEndpointSliceDefaults } from "./discovery.ts";
 export type { JsonObject } from "./fields.ts";
 export { defaultPullPolicy, imageTag } from "./image.ts";
-export { type KindKey, kindKey, kindKeyOf } from "./kind-key.ts";
 export { applyIngressClassDefaults } from "./networking.ts";
 export { applyPodDefaults, applyPodTemplateSpecDefaults } from "./pod.ts";
 export { applyBindingDefaults } from "./rbac.ts";

@@ -58,7 +58,7 @@ import {
   type WriteScope,
   withManagedFields,
 } from "./managed-fields.ts";
-import { childSchema, kindKeyOf, type PatchSchema, patchSchemaFor } from "./patch-meta.ts";
+import { childSchema, groupKindOf, type PatchSchema, patchSchemaFor } from "./patch-meta.ts";
 
 export interface ApplyOptions extends WriteScope {
   /** The field manager (`?fieldManager=`); required for apply. */
@@ -120,7 +120,7 @@ export function serverSideApply(
   }
 
   // 1. merge the configuration in; the applier's entry becomes its configuration.
-  const schema = patchSchemaFor(kindKeyOf(config));
+  const schema = patchSchemaFor(groupKindOf(config));
   const managers = decodeManagedFields(live.metadata.managedFields);
   const previous = managers.find((m) => identityOf(m) === identityOf(self));
   const others = managers.filter((m) => m !== previous);

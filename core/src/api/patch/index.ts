@@ -36,7 +36,7 @@ export { applyMergePatch, createMergePatch, mergePatchValue } from "./merge-patc
 export {
   type FieldMeta,
   type FieldTable,
-  kindKeyOf,
+  groupKindOf,
   PATCH_META,
   type PatchStrategy,
   supportsStrategicMerge,

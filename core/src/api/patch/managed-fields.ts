@@ -25,7 +25,7 @@ import {
   toFieldsV1,
 } from "./field-set.ts";
 import { copyJson } from "./json.ts";
-import { kindKeyOf, patchSchemaFor } from "./patch-meta.ts";
+import { groupKindOf, patchSchemaFor } from "./patch-meta.ts";
 
 /** One decoded managedFields entry. */
 export interface FieldManager {
@@ -71,7 +71,7 @@ export function ownableFields(
   scope: WriteScope,
   options: { strict?: boolean } = {},
 ): Map<string, FieldEntry> {
-  const all = fieldsOf(object, patchSchemaFor(kindKeyOf(object)), options);
+  const all = fieldsOf(object, patchSchemaFor(groupKindOf(object)), options);
   return new Map([...all].filter(([, entry]) => inScope(entry.path, scope)));
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { PatchError } from "./errors.ts";
 import {
   childSchema,
-  kindKeyOf,
+  groupKindOf,
   PATCH_META,
   patchSchemaFor,
   supportsStrategicMerge,
@@ -19,7 +19,7 @@ describe("kinds", () => {
     ],
     [{ apiVersion: "example.com/v1", kind: "Widget" }, "Widget.example.com"],
   ])("%j is %s", (type, key) => {
-    expect(kindKeyOf(type)).toBe(key);
+    expect(groupKindOf(type)).toBe(key);
   });
 
   test("built-in kinds support strategic merge patch, custom resources do not", () => {

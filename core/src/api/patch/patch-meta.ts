@@ -135,7 +135,7 @@ export const PATCH_META: Readonly<Record<string, FieldTable>> = {
 // #endregion patch-meta-tables
 
 /** Kubernetes' GroupKind.String(): "Pod", "Deployment.apps". */
-export function kindKeyOf(type: Pick<TypeMeta, "apiVersion" | "kind">): string {
+export function groupKindOf(type: Pick<TypeMeta, "apiVersion" | "kind">): string {
   const { group } = parseApiVersion(type.apiVersion);
   return group === "" ? type.kind : `${type.kind}.${group}`;
 }

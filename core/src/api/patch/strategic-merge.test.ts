@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import type { KubeObject } from "../object.ts";
 import { PatchError } from "./errors.ts";
 import { applyMergePatch } from "./merge-patch.ts";
-import { kindKeyOf } from "./patch-meta.ts";
+import { groupKindOf } from "./patch-meta.ts";
 import { STRATEGIC_MERGE_PATCH } from "./patch-types.ts";
 import { strategicMergeCases } from "./strategic-merge.cases.ts";
 import { applyStrategicMergePatch } from "./strategic-merge.ts";
@@ -51,7 +51,7 @@ const fixture = (name: string) => fixtures.find((f) => f.name === name) as Apply
 describe("patches real kubectl apply sends", () => {
   const apply = (f: ApplyFixture) =>
     f.request.contentType === STRATEGIC_MERGE_PATCH
-      ? applyStrategicMergePatch(kindKeyOf(f.live), f.live, f.patch)
+      ? applyStrategicMergePatch(groupKindOf(f.live), f.live, f.patch)
       : applyMergePatch(f.live, f.patch);
 
   test.each(fixtures)("$name", (f) => {
@@ -62,7 +62,7 @@ describe("patches real kubectl apply sends", () => {
     const once = apply(f);
     expect(
       f.request.contentType === STRATEGIC_MERGE_PATCH
-        ? applyStrategicMergePatch(kindKeyOf(once), once, f.patch)
+        ? applyStrategicMergePatch(groupKindOf(once), once, f.patch)
         : applyMergePatch(once, f.patch),
     ).toEqual(once);
   });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { builtinObject } from "../defaults/arbitraries.ts";
 import { applyDefaults, defaulters } from "../defaults/index.ts";
-import { kindKey } from "../defaults/kind-key.ts";
+import { kindKey } from "../kind-key.ts";
 import { BUILTIN_TYPES } from "../scheme.ts";
 import { validateCreate, validateUpdate, validators } from "./index.ts";
 

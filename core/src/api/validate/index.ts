@@ -13,7 +13,7 @@
  * - Kinds without validators (custom resources) validate to no errors here.
  */
 
-import { type KindKey, kindKeyOf } from "../defaults/kind-key.ts";
+import { type KindKey, kindKeyOf } from "../kind-key.ts";
 import type { KubeObject } from "../object.ts";
 import type { FieldError } from "../validation.ts";
 import type { JsonObject } from "./access.ts";

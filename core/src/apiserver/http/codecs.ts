@@ -12,11 +12,11 @@ import {
   applyJsonPatch,
   applyMergePatch,
   applyStrategicMergePatch,
+  groupKindOf,
   JSON_PATCH,
   MERGE_PATCH,
   PatchError,
   parseApplyPatch,
-  kindKeyOf as patchKindKey,
   patchTypeOf,
   serverSideApply,
 } from "../../api/patch/index.ts";
@@ -120,7 +120,7 @@ export function makeCodecs(server: { clock: { now(): number } }, openapi: OpenAp
     prepareInput: (type, object, validation, warnings) =>
       applyDefaults(openapi.check(type, object, validation, warnings)),
     patcher(type, contentType, body, options) {
-      const key = patchKindKey({ apiVersion: apiVersionOfType(type), kind: type.kind });
+      const key = groupKindOf({ apiVersion: apiVersionOfType(type), kind: type.kind });
       const patchType = patching(() => patchTypeOf(contentType, key));
       const text = body.toString("utf8");
       const now = timestamp(server.clock.now());

@@ -4,7 +4,7 @@
  * registry does the rest the same way for every resource.
  */
 
-import { kindKey } from "../../api/defaults/kind-key.ts";
+import { kindKey } from "../../api/kind-key.ts";
 import type { KubeObject } from "../../api/object.ts";
 import type { ResourceType } from "../../api/scheme.ts";
 import { validators } from "../../api/validate/index.ts";

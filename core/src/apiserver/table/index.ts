@@ -5,13 +5,12 @@ export {
   DEFAULT_CRD_COLUMNS,
 } from "./crd.ts";
 export { goPrint, type JsonPath, JsonPathError, parseJsonPath } from "./jsonpath.ts";
-export {
-  type Cell,
-  type KindKey,
-  kindKeyOf,
-  type Printer,
-  type TableColumnDefinition,
-  type TableRowCondition,
+export type {
+  Cell,
+  KindKey,
+  Printer,
+  TableColumnDefinition,
+  TableRowCondition,
 } from "./printer.ts";
 export { printerFor, printers } from "./printers/index.ts";
 export {

@@ -125,15 +125,5 @@ export function containerCells(
   return [list.map((c) => c.name ?? "").join(","), list.map((c) => c.image ?? "").join(",")];
 }
 
-/**
- * Which printer a kind gets: "<group>/<Kind>", the group empty for the core API. Examples:
- * "/Pod", "apps/Deployment", "rbac.authorization.k8s.io/RoleBinding". The version is not part of
- * the key: Kubernetes prints every version of a kind from its one internal type.
- */
-export type KindKey = `${string}/${string}`;
-
-/** The key of a kind given its apiVersion ("v1", "apps/v1") and kind. */
-export function kindKeyOf(apiVersion: string, kind: string): KindKey {
-  const slash = apiVersion.indexOf("/");
-  return `${slash < 0 ? "" : apiVersion.slice(0, slash)}/${kind}`;
-}
+/** Which printer a kind gets: the kind's KindKey ("/Pod", "apps/Deployment"; see api/kind-key.ts). */
+export type { KindKey } from "../../api/kind-key.ts";

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { KubeList, KubeObject } from "../../api/object.ts";
-import { kindKeyOf } from "./printer.ts";
 import { InvalidIncludeObjectError, parseIncludeObject, toTable } from "./table.ts";
 import { ago, NOW } from "./testing.ts";
 
@@ -155,16 +154,6 @@ describe("parseIncludeObject", () => {
     expect(() => parseIncludeObject("Everything")).toThrow(InvalidIncludeObjectError);
     expect(() => parseIncludeObject("Everything")).toThrow(
       'unrecognized includeObject value: "Everything"',
-    );
-  });
-});
-
-describe("kindKeyOf", () => {
-  it("keys kinds by group, not version", () => {
-    expect(kindKeyOf("v1", "Pod")).toBe("/Pod");
-    expect(kindKeyOf("apps/v1", "Deployment")).toBe("apps/Deployment");
-    expect(kindKeyOf("rbac.authorization.k8s.io/v1", "Role")).toBe(
-      "rbac.authorization.k8s.io/Role",
     );
   });
 });

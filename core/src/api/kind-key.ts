@@ -1,10 +1,10 @@
 /**
- * The key the API server looks defaulters and validators up by: `"<group>/<Kind>"`, with the
+ * The key the API server looks defaulters, validators and printers up by: `"<group>/<Kind>"`, with the
  * empty group for the core API, so `"/Pod"`, `"apps/Deployment"`, `"rbac.authorization.k8s.io/Role"`.
  * The version is left out on purpose: every type here has one served version, and Kubernetes
  * defaults and validates the internal (version-free) form of an object.
  */
-import { parseApiVersion, type TypeMeta } from "../object.ts";
+import { parseApiVersion, type TypeMeta } from "./object.ts";
 
 export type KindKey = `${string}/${string}`;
 
