@@ -32,7 +32,7 @@ const ALL_VERBS: Verb[] = [
 
 /** A subresource: `pods/status`, `deployments/scale`, `pods/binding`, `pods/log`. */
 export interface Subresource {
-  name: "status" | "scale" | "binding" | "log";
+  name: "status" | "scale" | "binding" | "log" | "finalize";
   /** The kind its body is: the parent's for status, autoscaling/v1 Scale for scale, ... */
   kind: { group: string; version: string; kind: string };
   verbs: Verb[];
@@ -115,6 +115,8 @@ function subresource(name: Subresource["name"], g: string, v: string, kind: stri
       return { name, kind: { group: "", version: "v1", kind: "Binding" }, verbs: ["create"] };
     case "log":
       return { name, kind: { group: "", version: "v1", kind: "Pod" }, verbs: ["get"] };
+    case "finalize":
+      return { name, kind: { group: g, version: v, kind }, verbs: ["update"] };
   }
 }
 
@@ -128,7 +130,7 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
       resource: "namespaces",
       shortNames: ["ns"],
       namespaced: false,
-      subresources: ["status"],
+      subresources: ["status", "finalize"],
     },
     {
       kind: "Pod",

@@ -279,3 +279,31 @@ describe("watch", () => {
     watch.close();
   });
 });
+
+describe("namespace deletion", () => {
+  it("turns a namespace Terminating until its finalizers are cleared through finalize", async () => {
+    await api.request("POST", "/api/v1/namespaces", {
+      body: { apiVersion: "v1", kind: "Namespace", metadata: { name: "doomed" } },
+    });
+    const deleted = await api.request("DELETE", "/api/v1/namespaces/doomed");
+    expect(deleted.json()).toMatchObject({
+      status: { phase: "Terminating" },
+      spec: { finalizers: ["kubernetes"] },
+    });
+    const refused = await api.request("POST", "/api/v1/namespaces/doomed/configmaps", {
+      body: configMap("late"),
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.json<{ message: string }>().message).toBe(
+      'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+    );
+    const current = (await api.request("GET", "/api/v1/namespaces/doomed")).json<
+      Record<string, unknown>
+    >();
+    const finalized = await api.request("PUT", "/api/v1/namespaces/doomed/finalize", {
+      body: { ...current, spec: { finalizers: [] } },
+    });
+    expect(finalized.status).toBe(200);
+    expect((await api.request("GET", "/api/v1/namespaces/doomed")).status).toBe(404);
+  });
+});

@@ -37,6 +37,18 @@ export async function serveSpecial(
     await serveScale(ctx);
     return true;
   }
+  if (attrs.subresource === "finalize" && key === "/namespaces") {
+    if (attrs.verb !== "update") throw methodNotAllowed();
+    const namespace = await readObject(ctx);
+    const { object } = await ctx.registry.guaranteedUpdate(undefined, attrs.name, {
+      admit: ctx.admit,
+      subresource: "finalize",
+      expectedResourceVersion: namespace.metadata?.resourceVersion || undefined,
+      mutate: () => namespace,
+    });
+    sendJson(ctx.res, 200, object);
+    return true;
+  }
   if (attrs.subresource === "binding" && key === "/pods") {
     if (attrs.verb !== "create") throw methodNotAllowed();
     await serveBinding(ctx, server);

@@ -203,8 +203,11 @@ export class Registry {
     namespace: string | undefined,
     name: string,
     options: WriteOptions & {
-      /** "status": only the status may change; "binding": spec and status both (pods/binding). */
-      subresource?: "status" | "binding";
+      /**
+       * "status": only the status may change; "binding": spec and status both (pods/binding);
+       * "finalize": only a namespace's spec.finalizers (namespaces/finalize).
+       */
+      subresource?: "status" | "binding" | "finalize";
       expectedResourceVersion?: string | undefined;
       mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>;
       createIfMissing?: (() => KubeObject) | undefined;
@@ -249,7 +252,14 @@ export class Registry {
       }
       this.keepServerMetadata(object, old);
       if (options.subresource === "status") this.strategy.prepareForStatusUpdate(object, old);
-      else if (options.subresource !== "binding") this.strategy.prepareForUpdate(object, old);
+      else if (options.subresource === "finalize") {
+        const finalizers = (object.spec as { finalizers?: string[] } | undefined)?.finalizers;
+        Object.assign(object, {
+          ...old,
+          metadata: object.metadata,
+          spec: { ...(old.spec as object), finalizers },
+        });
+      } else if (options.subresource !== "binding") this.strategy.prepareForUpdate(object, old);
       if (options.fieldManager) {
         object.metadata.managedFields = updateManagedFields(old, object, {
           manager: options.fieldManager,
@@ -377,9 +387,10 @@ export class Registry {
         meta.deletionTimestamp = timestamp(now + grace * 1000);
         meta.deletionGracePeriodSeconds = grace;
       }
-    } else if (grace > 0 || (meta.finalizers?.length ?? 0) > 0) {
+    } else if (grace > 0 || (meta.finalizers?.length ?? 0) > 0 || this.ownFinalizers(object) > 0) {
       meta.deletionTimestamp = timestamp(now + grace * 1000);
       meta.deletionGracePeriodSeconds = grace;
+      this.strategy.markDeleting?.(object);
     }
     const waiting = meta.deletionTimestamp !== undefined && !this.shouldDeleteNow(object);
     return waiting ? object : undefined;
@@ -549,8 +560,13 @@ export class Registry {
     return (
       meta.deletionTimestamp !== undefined &&
       (meta.finalizers?.length ?? 0) === 0 &&
+      this.ownFinalizers(object) === 0 &&
       (meta.deletionGracePeriodSeconds ?? 0) === 0
     );
+  }
+
+  private ownFinalizers(object: KubeObject): number {
+    return this.strategy.ownFinalizers?.(object).length ?? 0;
   }
 
   /** The kind and namespace must be this resource's; the namespace is filled in if absent. */

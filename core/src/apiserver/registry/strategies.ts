@@ -57,6 +57,17 @@ export function strategyFor(type: ResourceType): Strategy {
           ns.status = { phase: "Active" };
           applyNamespaceDefaults(ns);
         },
+        // #region namespaceDeletion
+        /**
+         * A deleted namespace turns Terminating and stays until the namespace controller has
+         * deleted everything in it and removed "kubernetes" from spec.finalizers (through the
+         * finalize subresource); only then does the registry remove the namespace itself.
+         */
+        ownFinalizers: (ns) => (ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [],
+        markDeleting(ns) {
+          ns.status = { ...(ns.status as object), phase: "Terminating" };
+        },
+        // #endregion namespaceDeletion
       });
     case "/Endpoints":
     case "coordination.k8s.io/Lease":

@@ -31,6 +31,12 @@ export interface Strategy {
   gracePeriod(object: KubeObject, requested: number | undefined): number;
   /** A PUT of a missing object creates it (Kubernetes allows it for a few resources). */
   allowCreateOnUpdate: boolean;
+  /**
+   * Finalizers of the kind's own that hold a deleted object (a namespace's spec.finalizers),
+   * besides metadata.finalizers; and what marking it for deletion changes (its phase).
+   */
+  ownFinalizers?(object: KubeObject): readonly string[];
+  markDeleting?(object: KubeObject): void;
 }
 
 const hasStatus = (type: ResourceType) => type.subresources.some((s) => s.name === "status");
