@@ -85,7 +85,7 @@ function report(run: LabRun): void {
   const passed = run.cases.length - failures.length;
   console.log(
     failures.length === 0
-      ? `✓ all ${passed} cases pass. The store's own contract runs on your code.`
+      ? `✓ all ${passed} cases pass: the core's own contract cases run on your code.`
       : `${passed} of ${run.cases.length} cases pass, ${failures.length} fail.`,
   );
 }

@@ -73,8 +73,8 @@ export interface ApiServerOptions {
   authenticate: (req: IncomingMessage) => AuthnResult;
   /** May they (RBAC)? */
   authorize: (attrs: RequestAttributes) => Decision | Promise<Decision>;
-  /** Admission, for writes: mutating then validating plugins. */
-  admission?: (request: AdmissionRequest) => Promise<void>;
+  /** Admission, for writes: the mutating phase, then (after validation) the validating phase. */
+  admission?: (request: AdmissionRequest, phase: "mutate" | "validate") => Promise<void>;
   strategies: (type: ResourceType) => Strategy;
   codecs: (server: ApiServer) => Codecs;
   /** Extra handlers for subresources and virtual resources; true when handled. */
@@ -277,19 +277,25 @@ export class ApiServer {
     const type = this.scheme.byResource(attrs.apiGroup, attrs.apiVersion, attrs.resource);
     if (!type) throw resourceNotFound();
     const dryRun = url.searchParams.getAll("dryRun").length > 0;
-    const admit: Admit = async (object, oldObject) => {
-      await this.options.admission?.({
-        type,
-        operation: oldObject ? "UPDATE" : "CREATE",
-        object,
-        oldObject,
-        user,
-        subresource: attrs.subresource,
-        dryRun,
-        server: this,
-        trace: (message) => trace("admission", message),
-      });
-    };
+    const admission =
+      (phase: "mutate" | "validate") =>
+      async (object: KubeObject, oldObject: KubeObject | undefined) => {
+        await this.options.admission?.(
+          {
+            type,
+            operation: oldObject ? "UPDATE" : "CREATE",
+            object,
+            oldObject,
+            user,
+            subresource: attrs.subresource,
+            dryRun,
+            server: this,
+            trace: (message) => trace("admission", message),
+          },
+          phase,
+        );
+      };
+    const admit: Admit = { mutate: admission("mutate"), validate: admission("validate") };
     const ctx: ResourceContext = {
       req,
       res,

@@ -17,7 +17,10 @@ import { BUILTIN_TYPES, type ResourceType } from "../api/scheme.ts";
 import { EmbeddedStore, EtcdStore, type Store } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { type AdmissionPlugin, admit } from "./admission/chain.ts";
+import { limitRanger } from "./admission/limit-ranger.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { QuotaRecalculator } from "./admission/quota-recalculator.ts";
+import { resourceQuota } from "./admission/resource-quota.ts";
 import { serviceAccount } from "./admission/service-account.ts";
 import { authenticate, authnRequestFrom, ensureTokenFile } from "./authn.ts";
 import { CrdController, crdStrategy } from "./crd.ts";
@@ -63,8 +66,17 @@ export interface RunningApiServer {
 }
 
 // #region admissionPlugins
-/** Mutating, then validating: the order is this list's. */
-export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [namespaceLifecycle, serviceAccount];
+/**
+ * Mutating, then validating: the order is this list's, a subset of kube-apiserver's recommended
+ * order (NamespaceLifecycle, LimitRanger, ServiceAccount, ..., ResourceQuota last, so quota is
+ * charged for the object every other plugin has finished with).
+ */
+export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
+  namespaceLifecycle,
+  limitRanger,
+  serviceAccount,
+  resourceQuota,
+];
 // #endregion admissionPlugins
 
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -100,7 +112,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     ...(options.clock ? { clock: options.clock } : {}),
     authenticate: (req) => authenticate(authnRequestFrom(req), { tokens: tokens.tokens }),
     authorize,
-    admission: (request) => admit(ADMISSION_PLUGINS, request),
+    admission: (request, phase) => admit(ADMISSION_PLUGINS, request, phase),
     strategies: (t) =>
       t.group === "apiextensions.k8s.io" && t.resource === "customresourcedefinitions"
         ? crdStrategy
@@ -120,6 +132,9 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
   }
   await bootstrap(server, log);
   await crds.start();
+  // Stands in for the resourcequota controller: brings quota usage down as objects go.
+  const quotas = new QuotaRecalculator(server, { log });
+  await quotas.start();
 
   const address = await server.listen({
     port: options.port ?? 6443,
@@ -147,6 +162,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     caCertPem: pki.ca.certPem,
     async stop() {
       crds.stop();
+      quotas.stop();
       await server.close();
       await store.close();
     },

@@ -13,11 +13,27 @@ export interface AdmissionPlugin {
 }
 
 // #region admit
+/**
+ * One phase of admission. The registry runs "mutate" after preparing the object, then the kind's
+ * validation, then "validate" — so validating plugins and validation both see the object after
+ * every mutating plugin, as in Kubernetes.
+ */
 export async function admit(
   plugins: readonly AdmissionPlugin[],
   request: AdmissionRequest,
+  phase: "mutate" | "validate",
 ): Promise<void> {
-  for (const plugin of plugins) await plugin.mutate?.(request);
-  for (const plugin of plugins) await plugin.validate?.(request);
+  for (const plugin of plugins) {
+    const step = phase === "mutate" ? plugin.mutate : plugin.validate;
+    if (!step) continue;
+    const label = `${phase === "mutate" ? "mutating" : "validating"} ${plugin.name}`;
+    try {
+      await step.call(plugin, request);
+    } catch (error) {
+      request.trace?.(`${label}: refused`);
+      throw error;
+    }
+    request.trace?.(`${label}: ok`);
+  }
 }
 // #endregion admit

@@ -49,7 +49,8 @@ export function parseResourceList(json: unknown): ResourceList {
 /** The JSON Kubernetes writes: canonical quantities, names sorted. */
 export function resourceListJson(list: ResourceList): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of [...list.keys()].sort()) out[name] = formatQuantity(list.get(name) as Quantity);
+  for (const name of [...list.keys()].sort())
+    out[name] = formatQuantity(list.get(name) as Quantity);
   return out;
 }
 
@@ -170,7 +171,8 @@ export function podResources(
   options: { overhead: boolean },
 ): ResourceList {
   const total: ResourceList = new Map();
-  for (const c of pod.spec?.containers ?? []) addInto(total, parseResourceList(c.resources?.[which]));
+  for (const c of pod.spec?.containers ?? [])
+    addInto(total, parseResourceList(c.resources?.[which]));
   const sidecars: ResourceList = new Map();
   const initMoments: ResourceList = new Map();
   for (const c of pod.spec?.initContainers ?? []) {
@@ -246,7 +248,11 @@ const intersect = (names: Iterable<string>, known: readonly string[]) =>
  * existed, toward the bare name too. Only creates change a count; deletions are the
  * recalculator's business.
  */
-export function objectCountEvaluator(group: string, resource: string, alias?: string): QuotaEvaluator {
+export function objectCountEvaluator(
+  group: string,
+  resource: string,
+  alias?: string,
+): QuotaEvaluator {
   const names = [objectCountName(group, resource), ...(alias ? [alias] : [])];
   return {
     group,
@@ -321,7 +327,8 @@ export function podIsCharged(pod: KubeObject, now: number): boolean {
   const { status, metadata } = pod as PodLike;
   if (status?.phase === "Succeeded" || status?.phase === "Failed") return false;
   if (metadata.deletionTimestamp && metadata.deletionGracePeriodSeconds !== undefined) {
-    const over = Date.parse(metadata.deletionTimestamp) + metadata.deletionGracePeriodSeconds * 1000;
+    const over =
+      Date.parse(metadata.deletionTimestamp) + metadata.deletionGracePeriodSeconds * 1000;
     if (now > over) return false;
   }
   return true;

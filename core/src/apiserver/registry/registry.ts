@@ -41,7 +41,14 @@ import type { CacheWatcher, ObjectFilter, WatchCache } from "../storage/watch-ca
 import type { Strategy } from "./strategy.ts";
 
 /** Called after the strategy validated an object and before it is stored: admission's turn. */
-export type Admit = (object: KubeObject, old: KubeObject | undefined) => Promise<void> | void;
+/**
+ * Admission's two phases, around the kind's validation: `mutate` may change the object,
+ * `validate` may only refuse it.
+ */
+export interface Admit {
+  mutate(object: KubeObject, old: KubeObject | undefined): Promise<void> | void;
+  validate(object: KubeObject, old: KubeObject | undefined): Promise<void> | void;
+}
 
 export interface WriteOptions {
   /** Run everything, store nothing (`?dryRun=All`). */
@@ -145,8 +152,9 @@ export class Registry {
       "registry",
       `prepared ${this.type.kind} "${meta.name}": uid, creationTimestamp${this.type.generation ? ", generation 1" : ""}; validating`,
     );
+    await options.admit?.mutate(object, undefined);
     this.checkValid(object, this.strategy.validate(object));
-    await options.admit?.(object, undefined);
+    await options.admit?.validate(object, undefined);
     if (options.dryRun) return object;
 
     const key = this.key(namespace, meta.name);
@@ -270,8 +278,9 @@ export class Registry {
       if (this.type.generation && specChanged(object, old)) {
         object.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
+      await options.admit?.mutate(object, old);
       this.checkValid(object, this.strategy.validateUpdate(object, old));
-      await options.admit?.(object, old);
+      await options.admit?.validate(object, old);
 
       if (encode(object) === encode(old)) return { object: old, created: false };
       if (options.dryRun) return { object, created: false };
