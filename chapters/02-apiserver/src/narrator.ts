@@ -6,13 +6,17 @@
  *   [kubectl-like client] POST /api/v1/namespaces/default/pods as admin: pod "web"
  *     [authn] user "admin", groups ["system:masters","system:authenticated"]
  *     [authz] create pods in namespace default: allowed (group system:masters)
- *     [registry] prepared Pod "web": uid, creationTimestamp; validating
- *     [admission] mutating: LimitRanger, ServiceAccount; then validating: NamespaceLifecycle, ...
+ *     [registry] prepared Pod "web": uid, creationTimestamp
+ *     [admission] mutating LimitRanger: ok
+ *     [admission] mutating ServiceAccount: ok
+ *     [registry] validated Pod "web" against the Pod rules
+ *     [admission] validating NamespaceLifecycle: ok
+ *     ...
  *     [store] txn if createRevision(/registry/pods/default/web) = 0 then put: committed at revision 47
  *   [kubectl-like client] 201 Created
  */
 import { STATUS_CODES } from "node:http";
-import { ADMISSION_PLUGINS, type StartApiServerOptions } from "@tinykube/core/apiserver/start";
+import type { StartApiServerOptions } from "@tinykube/core/apiserver/start";
 import type {
   TestApiServer,
   TestResponse,
@@ -100,34 +104,10 @@ export class Narrator {
   }
 
   private end(): void {
-    for (const line of withAdmission(this.events)) this.say(`  ${line}`);
+    for (const e of this.events) this.say(`  ${STAGE_TAGS[e.stage]} ${e.message}`);
     this.current = undefined;
     this.events = [];
   }
-}
-
-/**
- * The stages as tagged lines. Admission runs inside the registry, after the object is prepared
- * and validated and just before the store transaction (registry.ts, `create` and
- * `guaranteedUpdate`); when the server reported nothing under "admission", the line names the
- * chain that ran there, from the server's own list of plugins.
- */
-function withAdmission(events: readonly TraceEvent[]): string[] {
-  const lines: string[] = [];
-  const admissionReported = events.some((e) => e.stage === "admission");
-  for (const e of events) {
-    if (!admissionReported && e.stage === "store" && e.message.startsWith("txn ")) {
-      lines.push(`${STAGE_TAGS.admission} ${admissionChain()}`);
-    }
-    lines.push(`${STAGE_TAGS[e.stage]} ${e.message}`);
-  }
-  return lines;
-}
-
-function admissionChain(): string {
-  const mutating = ADMISSION_PLUGINS.filter((p) => p.mutate).map((p) => p.name);
-  const validating = ADMISSION_PLUGINS.filter((p) => p.validate).map((p) => p.name);
-  return `mutating: ${mutating.join(", ")}; then validating: ${validating.join(", ")}; admitted`;
 }
 
 /** "201 Created", or for a failure "403 Forbidden: <the Status message>". */

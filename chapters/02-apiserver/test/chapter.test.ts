@@ -98,8 +98,23 @@ describe("chapter 2 shows what its page says", () => {
     const create = lines.findIndex((l) =>
       l.includes("POST /api/v1/namespaces/default/pods as admin"),
     );
-    const stages = lines.slice(create + 1, create + 6).map((l) => /^\s+(\[[a-z]+\])/.exec(l)?.[1]);
-    expect(stages).toEqual(["[authn]", "[authz]", "[registry]", "[admission]", "[store]"]);
+    const end = lines.findIndex((l, i) => i > create && l.startsWith("[kubectl-like client]"));
+    const tags = lines.slice(create + 1, end).map((l) => /^\s+(\[[a-z]+\])/.exec(l)?.[1]);
+    // Each stage may print several lines (one per admission plugin): keep the order of stages.
+    const stages = tags.filter((tag, i) => tag !== tags[i - 1]);
+    // Kubernetes' order: mutating admission, then validation, then validating admission.
+    expect(stages).toEqual([
+      "[authn]",
+      "[authz]",
+      "[registry]",
+      "[admission]",
+      "[registry]",
+      "[admission]",
+      "[store]",
+    ]);
+    expect(lines.slice(create + 1, end).join("\n")).toMatch(
+      /\[admission\] mutating ServiceAccount: ok/,
+    );
     expect(text, "the forbidden request never reached the registry").toMatch(
       /kube-proxy lists secrets\n {2}\[authn\][^\n]*\n {2}\[authz\] list secrets in namespace default: no RBAC rule allows it\n\[kubectl-like client\] 403 Forbidden/,
     );

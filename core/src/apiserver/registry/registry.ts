@@ -150,10 +150,14 @@ export class Registry {
     }
     options.trace?.(
       "registry",
-      `prepared ${this.type.kind} "${meta.name}": uid, creationTimestamp${this.type.generation ? ", generation 1" : ""}; validating`,
+      `prepared ${this.type.kind} "${meta.name}": uid, creationTimestamp${this.type.generation ? ", generation 1" : ""}`,
     );
     await options.admit?.mutate(object, undefined);
     this.checkValid(object, this.strategy.validate(object));
+    options.trace?.(
+      "registry",
+      `validated ${this.type.kind} "${meta.name}" against the ${this.type.kind} rules`,
+    );
     await options.admit?.validate(object, undefined);
     if (options.dryRun) return object;
 
