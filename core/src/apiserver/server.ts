@@ -152,6 +152,11 @@ export class ApiServer {
     return registry;
   }
 
+  /** Asks the authorizer (admission uses it: escalation checks, quota scopes). */
+  authorize(attrs: RequestAttributes): Promise<Decision> {
+    return Promise.resolve(this.options.authorize(attrs));
+  }
+
   /** The watch cache behind a resource's registry (authorization reads RBAC objects from it). */
   cache(type: ResourceType): WatchCache {
     this.registry(type);

@@ -20,6 +20,7 @@ import { type AdmissionPlugin, admit } from "./admission/chain.ts";
 import { limitRanger } from "./admission/limit-ranger.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { QuotaRecalculator } from "./admission/quota-recalculator.ts";
+import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { resourceQuota } from "./admission/resource-quota.ts";
 import { serviceAccount } from "./admission/service-account.ts";
 import { authenticate, authnRequestFrom, ensureTokenFile } from "./authn.ts";
@@ -75,6 +76,7 @@ export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
   namespaceLifecycle,
   limitRanger,
   serviceAccount,
+  rbacEscalation,
   resourceQuota,
 ];
 // #endregion admissionPlugins

@@ -26,6 +26,8 @@ export interface TestApiServer extends RunningApiServer {
     method: string,
     path: string,
     options?: {
+      /** Extra headers, e.g. Impersonate-User. */
+      headers?: Record<string, string>;
       user?: string | null;
       body?: unknown;
       contentType?: string;
@@ -77,6 +79,7 @@ export async function startTestApiServer(
       headers: {
         ...auth(options.user),
         Accept: options.accept ?? "application/json",
+        ...options.headers,
         ...(body !== undefined
           ? { "Content-Type": options.contentType ?? "application/json" }
           : {}),
