@@ -95,6 +95,12 @@ interface RequestContext {
 }
 
 /**
+ * The largest answer accepted: math.MaxInt32, as etcd's Go client (clientv3) allows. gRPC's
+ * default of 4 MiB would refuse a range of ~6,000 pods, which a list of a big cluster is.
+ */
+const MAX_RECEIVE_BYTES = 2 ** 31 - 1;
+
+/**
  * etcd's sync loop cancels a watch below the compact revision within 100 ms; past this wait,
  * `compactRevision` settles for the lower bound it already has.
  */
@@ -126,6 +132,7 @@ export class EtcdStore implements Store {
     const neverSent = handleWhen((error) => /ECONNREFUSED/.test(error.message));
     const client = new Etcd3({
       hosts: options.endpoints,
+      grpcOptions: { "grpc.max_receive_message_length": MAX_RECEIVE_BYTES },
       faultHandling: {
         host: () => noop,
         global: retry(neverSent, { maxAttempts: options.endpoints.length - 1 }),

@@ -81,7 +81,10 @@ export async function startTestApiServer(
         Accept: options.accept ?? "application/json",
         ...options.headers,
         ...(body !== undefined
-          ? { "Content-Type": options.contentType ?? "application/json" }
+          ? {
+              "Content-Type": options.contentType ?? "application/json",
+              "Content-Length": String(Buffer.byteLength(body)),
+            }
           : {}),
       },
     });

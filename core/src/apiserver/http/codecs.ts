@@ -32,6 +32,7 @@ import {
 import { timestamp } from "../registry/registry.ts";
 import { crdTable } from "../table/crd.ts";
 import { parseIncludeObject, toTable } from "../table/table.ts";
+import { MAX_NESTING_DEPTH, nestsDeeperThan } from "./body.ts";
 import type { OpenApi } from "./openapi.ts";
 
 export interface Patcher {
@@ -117,8 +118,13 @@ export function makeCodecs(server: { clock: { now(): number } }, openapi: OpenAp
     decodeProtobuf: (body) => protobuf(() => decodeKubernetesProtobuf(body)),
     decodeProtobufDeleteOptions: (body) => protobuf(() => decodeDeleteOptionsProtobuf(body)),
     // Unknown fields and types first (on the body as sent), then the kind's defaults.
-    prepareInput: (type, object, validation, warnings) =>
-      applyDefaults(openapi.check(type, object, validation, warnings)),
+    prepareInput(type, object, validation, warnings) {
+      // Bodies were checked as they were decoded; a patch can still build something deeper.
+      if (nestsDeeperThan(object, MAX_NESTING_DEPTH)) {
+        throw badRequest(`the object is nested more than ${MAX_NESTING_DEPTH} levels deep`);
+      }
+      return applyDefaults(openapi.check(type, withTypeMeta(type, object), validation, warnings));
+    },
     patcher(type, contentType, body, options) {
       const key = groupKindOf({ apiVersion: apiVersionOfType(type), kind: type.kind });
       const patchType = patching(() => patchTypeOf(contentType, key));
@@ -129,6 +135,7 @@ export function makeCodecs(server: { clock: { now(): number } }, openapi: OpenAp
           throw invalidPatchOptions("fieldManager: Required value: is required for apply patch");
         }
         const applied = patching(() => parseApplyPatch(text));
+        checkDepth(applied);
         const apply = (live: KubeObject | undefined) =>
           patching(() => {
             const result = serverSideApply(live, applied, {
@@ -161,6 +168,20 @@ export function makeCodecs(server: { clock: { now(): number } }, openapi: OpenAp
   };
 }
 
+/**
+ * Kubernetes' decoder takes apiVersion and kind from the URL when a body leaves them out
+ * (client-node's typed calls send none); a body that names another type is refused later, by
+ * the registry.
+ */
+function withTypeMeta(type: ResourceType, object: KubeObject): KubeObject {
+  const { apiVersion, kind, ...rest } = object;
+  return {
+    apiVersion: apiVersion || apiVersionOfType(type),
+    kind: kind || type.kind,
+    ...rest,
+  } as KubeObject;
+}
+
 /** Runs a patch step, turning the patch module's errors into API Statuses. */
 function patching<T>(step: () => T): T {
   try {
@@ -172,10 +193,20 @@ function patching<T>(step: () => T): T {
 }
 
 function parsePatchBody(text: string): unknown {
+  let patch: unknown;
   try {
-    return JSON.parse(text);
+    patch = JSON.parse(text);
   } catch (error) {
     throw badRequest(`error decoding patch: ${(error as Error).message}`);
+  }
+  checkDepth(patch);
+  return patch;
+}
+
+/** A patch nests no deeper than a request body may (body.ts says why there is a limit). */
+function checkDepth(patch: unknown): void {
+  if (nestsDeeperThan(patch, MAX_NESTING_DEPTH)) {
+    throw badRequest(`error decoding patch: exceeded max depth of ${MAX_NESTING_DEPTH}`);
   }
 }
 

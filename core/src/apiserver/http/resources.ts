@@ -16,15 +16,23 @@ import {
 import { isLabelSelectorEmpty, matchesLabels, parseLabelSelector } from "../../api/labels.ts";
 import type { DeleteOptions, KubeObject } from "../../api/object.ts";
 import type { ResourceType } from "../../api/scheme.ts";
+import { type FieldError, invalid as fieldInvalid, notSupported } from "../../api/validation.ts";
 import type { UserInfo } from "../authn.ts";
-import { badRequest, methodNotAllowed, notAcceptable, resourceNotFound } from "../errors.ts";
+import {
+  badRequest,
+  invalid,
+  methodNotAllowed,
+  notAcceptable,
+  resourceNotFound,
+  successStatus,
+} from "../errors.ts";
 import type { RequestAttributes } from "../rbac/attributes.ts";
 import type { Admit, Registry } from "../registry/registry.ts";
 import type { CacheWatcher, ObjectFilter, WatcherEvent } from "../storage/watch-cache.ts";
 import { asObject, bodyFormat, parseText, readBody } from "./body.ts";
 import type { Codecs } from "./codecs.ts";
 import { ACCEPTED_OUTPUTS, chooseOutput, type Output } from "./negotiate.ts";
-import { sendJson, statusOf } from "./respond.ts";
+import { sendJson, sendJsonList, statusOf } from "./respond.ts";
 
 export interface ResourceContext {
   req: IncomingMessage;
@@ -155,7 +163,7 @@ function filterOf(ctx: ResourceContext): { filter: ObjectFilter; filtered: boole
 
 async function serveList(ctx: ResourceContext): Promise<void> {
   const { filter, filtered } = filterOf(ctx);
-  const limit = ctx.query.get("limit");
+  const limit = intParam(ctx, "limit") ?? 0;
   const match = ctx.query.get("resourceVersionMatch");
   if (match && match !== "Exact" && match !== "NotOlderThan") {
     throw badRequest(
@@ -165,7 +173,7 @@ async function serveList(ctx: ResourceContext): Promise<void> {
   const list = await ctx.registry.list(ns(ctx), {
     filter,
     filtered,
-    limit: limit ? Number(limit) : 0,
+    limit,
     continue: ctx.query.get("continue") ?? undefined,
     resourceVersion: ctx.query.get("resourceVersion") ?? undefined,
     resourceVersionMatch: (match as "Exact" | "NotOlderThan" | null) ?? undefined,
@@ -184,8 +192,10 @@ async function serveList(ctx: ResourceContext): Promise<void> {
       metadata: list.metadata,
       items: list.items.map((o) => partialMetadata(o, out.version)),
     });
+  } else if (out.shape === "object" && out.format === "yaml") {
+    sendJson(ctx.res, 200, list, { format: "yaml" });
   } else {
-    sendJson(ctx.res, 200, list, { format: out.shape === "object" ? out.format : "json" });
+    await sendJsonList(ctx.res, 200, list);
   }
 }
 
@@ -200,6 +210,7 @@ async function serveList(ctx: ResourceContext): Promise<void> {
 async function serveWatch(ctx: ResourceContext): Promise<void> {
   const { filter } = filterOf(ctx);
   const out = output(ctx, true);
+  const timeoutSeconds = intParam(ctx, "timeoutSeconds") ?? ctx.watch.defaultTimeoutSeconds;
   let watcher: CacheWatcher | undefined;
   let failure: unknown;
   try {
@@ -222,7 +233,6 @@ async function serveWatch(ctx: ResourceContext): Promise<void> {
     "Transfer-Encoding": "chunked",
   });
   res.flushHeaders();
-  const timeoutSeconds = Number(ctx.query.get("timeoutSeconds") ?? ctx.watch.defaultTimeoutSeconds);
   if (!watcher) {
     res.end(`${JSON.stringify({ type: "ERROR", object: statusOf(failure) })}\n`);
     return;
@@ -269,12 +279,16 @@ function encodeEvent(ctx: ResourceContext, event: WatcherEvent, out: Output, noH
 // #endregion watch
 
 /** Decodes the body into an object of this resource, applies defaults, checks the schema. */
-async function readObject(ctx: ResourceContext, warnings: string[]): Promise<KubeObject> {
+async function readObject(
+  ctx: ResourceContext,
+  validation: FieldValidation,
+  warnings: string[],
+): Promise<KubeObject> {
   const body = await readBody(ctx.req);
   const format = bodyFormat(ctx.req.headers["content-type"]);
   const decoded =
     format === "protobuf" ? ctx.codecs.decodeProtobuf(body) : asObject(parseText(body, format));
-  return ctx.codecs.prepareInput(ctx.type, decoded as KubeObject, fieldValidation(ctx), warnings);
+  return ctx.codecs.prepareInput(ctx.type, decoded as KubeObject, validation, warnings);
 }
 
 /**
@@ -295,29 +309,65 @@ function fieldManager(ctx: ResourceContext): string {
   return agent.split("/")[0]?.slice(0, 128) || "unknown";
 }
 
-function fieldValidation(ctx: ResourceContext): "Strict" | "Warn" | "Ignore" {
-  const value = ctx.query.get("fieldValidation") ?? "Warn";
-  if (value !== "Strict" && value !== "Warn" && value !== "Ignore") {
-    throw badRequest(
-      `fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`,
-    );
-  }
-  return value;
-}
+type FieldValidation = "Strict" | "Warn" | "Ignore";
 
-function dryRun(ctx: ResourceContext): boolean {
-  const values = ctx.query.getAll("dryRun");
-  for (const v of values)
-    if (v !== "All") throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
-  return values.length > 0;
+/** The options object a write's query parameters decode into, named in its 422 Invalid. */
+type OptionsKind = "CreateOptions" | "UpdateOptions" | "PatchOptions" | "DeleteOptions";
+
+const FIELD_VALIDATION_VALUES = ["", "Ignore", "Strict", "Warn"];
+
+// #region writeOptions
+/**
+ * A write's options, checked as Kubernetes' ValidateCreateOptions (and its Update, Patch and
+ * Delete siblings) check them, before the body is read: bad values are one 422 Invalid that
+ * names the options object, `CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported
+ * value: ["Some"]: supported values: "All"`. A DELETE also carries dryRun in its DeleteOptions
+ * body (`kubectl delete --dry-run=server` sends it there), so that counts too.
+ */
+function writeOptions(
+  ctx: ResourceContext,
+  kind: OptionsKind,
+  more: { dryRun?: unknown; errors?: FieldError[] } = {},
+): { dryRun: boolean; validation: FieldValidation } {
+  const errors = [...(more.errors ?? [])];
+  const fromBody = more.dryRun === undefined ? [] : [more.dryRun].flat();
+  const dryRun: unknown[] = [...ctx.query.getAll("dryRun"), ...fromBody];
+  if (dryRun.some((v) => v !== "All")) errors.push(notSupported("dryRun", dryRun, ["All"]));
+  // An unset fieldValidation means Warn, Kubernetes' default.
+  const validation = ctx.query.get("fieldValidation") ?? "";
+  if (kind !== "DeleteOptions" && !FIELD_VALIDATION_VALUES.includes(validation)) {
+    errors.push(notSupported("fieldValidation", validation, FIELD_VALIDATION_VALUES));
+  }
+  if (errors.length > 0) throw invalid({ group: "meta.k8s.io", kind }, "", errors);
+  return { dryRun: dryRun.length > 0, validation: (validation || "Warn") as FieldValidation };
+}
+// #endregion writeOptions
+
+/**
+ * An integer query parameter (limit, timeoutSeconds, gracePeriodSeconds), parsed as Kubernetes'
+ * parameter codec parses it — Go's strconv.ParseInt — and refused with its words otherwise.
+ * Beyond 2^53 JavaScript numbers are no longer exact, so that is "out of range" here.
+ */
+function intParam(ctx: ResourceContext, name: string): number | undefined {
+  const value = ctx.query.get(name);
+  if (value === null || value === "") return undefined;
+  if (!/^[+-]?\d+$/.test(value)) {
+    throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`);
+  }
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) {
+    throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(value)}: value out of range`);
+  }
+  return parsed;
 }
 
 async function serveCreate(ctx: ResourceContext): Promise<void> {
   const warnings: string[] = [];
-  const object = await readObject(ctx, warnings);
+  const { dryRun, validation } = writeOptions(ctx, "CreateOptions");
+  const object = await readObject(ctx, validation, warnings);
   if (ctx.attrs.name) throw methodNotAllowed();
   const created = await ctx.registry.create(ns(ctx), object, {
-    dryRun: dryRun(ctx),
+    dryRun,
     admit: ctx.admit,
     ...(ctx.trace ? { trace: ctx.trace } : {}),
     fieldManager: fieldManager(ctx),
@@ -327,9 +377,10 @@ async function serveCreate(ctx: ResourceContext): Promise<void> {
 
 async function serveUpdate(ctx: ResourceContext, subresource: "status" | undefined): Promise<void> {
   const warnings: string[] = [];
-  const object = await readObject(ctx, warnings);
+  const { dryRun, validation } = writeOptions(ctx, "UpdateOptions");
+  const object = await readObject(ctx, validation, warnings);
   const { object: updated, created } = await ctx.registry.update(ns(ctx), ctx.attrs.name, object, {
-    dryRun: dryRun(ctx),
+    dryRun,
     admit: ctx.admit,
     ...(ctx.trace ? { trace: ctx.trace } : {}),
     fieldManager: fieldManager(ctx),
@@ -346,6 +397,7 @@ async function serveUpdate(ctx: ResourceContext, subresource: "status" | undefin
  */
 async function servePatch(ctx: ResourceContext, subresource: "status" | undefined): Promise<void> {
   const warnings: string[] = [];
+  const { dryRun, validation } = writeOptions(ctx, "PatchOptions");
   const body = await readBody(ctx.req);
   const patchType = (ctx.req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
   const patch = ctx.codecs.patcher(ctx.type, patchType, body, {
@@ -353,9 +405,8 @@ async function servePatch(ctx: ResourceContext, subresource: "status" | undefine
     force: ctx.query.get("force") === "true",
   });
   const namespace = ns(ctx);
-  const validation = fieldValidation(ctx);
   const options = {
-    dryRun: dryRun(ctx),
+    dryRun,
     admit: ctx.admit,
     ...(ctx.trace ? { trace: ctx.trace } : {}),
     // Server-side apply records its own managedFields; other patches count as updates.
@@ -372,7 +423,13 @@ async function servePatch(ctx: ResourceContext, subresource: "status" | undefine
 }
 // #endregion patch
 
-async function deleteOptions(ctx: ResourceContext): Promise<DeleteOptions> {
+/**
+ * DeleteOptions from the body and the query, checked as Kubernetes' ValidateDeleteOptions checks
+ * them (422 Invalid); `dryRun` comes back as the boolean the registry takes.
+ */
+async function deleteOptions(
+  ctx: ResourceContext,
+): Promise<Omit<DeleteOptions, "dryRun"> & { dryRun: boolean }> {
   const body = await readBody(ctx.req);
   let options: DeleteOptions = {};
   if (body.length > 0 && body.toString("utf8").trim() !== "") {
@@ -383,47 +440,71 @@ async function deleteOptions(ctx: ResourceContext): Promise<DeleteOptions> {
         : asObject(parseText(body, format))
     ) as DeleteOptions;
   }
-  const grace = ctx.query.get("gracePeriodSeconds");
-  if (grace !== null) options.gracePeriodSeconds = Number(grace);
+  const grace = intParam(ctx, "gracePeriodSeconds");
+  if (grace !== undefined) options.gracePeriodSeconds = grace;
   const policy = ctx.query.get("propagationPolicy");
-  if (policy !== null) {
-    if (policy !== "Orphan" && policy !== "Background" && policy !== "Foreground") {
-      throw badRequest(
-        `propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`,
-      );
-    }
-    options.propagationPolicy = policy;
-  }
-  if (ctx.query.get("orphanDependents") === "true") options.orphanDependents = true;
+  if (policy !== null) options.propagationPolicy = policy as DeleteOptions["propagationPolicy"];
+  const orphan = ctx.query.get("orphanDependents");
+  if (orphan !== null) options.orphanDependents = orphan === "true";
   if (
     options.gracePeriodSeconds !== undefined &&
     (!Number.isInteger(options.gracePeriodSeconds) || options.gracePeriodSeconds < 0)
   ) {
     throw badRequest(
-      `gracePeriodSeconds must be a non-negative integer, got ${options.gracePeriodSeconds}`,
+      `gracePeriodSeconds must be a non-negative integer, got ${JSON.stringify(options.gracePeriodSeconds)}`,
     );
   }
-  return options;
+  const errors: FieldError[] = [];
+  const chosen: unknown = options.propagationPolicy;
+  if (options.orphanDependents !== undefined && chosen !== undefined) {
+    errors.push(
+      fieldInvalid(
+        "propagationPolicy",
+        chosen,
+        "orphanDependents and deletionPropagation cannot be both set",
+      ),
+    );
+  }
+  if (
+    chosen !== undefined &&
+    chosen !== "Foreground" &&
+    chosen !== "Background" &&
+    chosen !== "Orphan"
+  ) {
+    errors.push(
+      notSupported("propagationPolicy", chosen, ["Foreground", "Background", "Orphan", "nil"]),
+    );
+  }
+  const { dryRun } = writeOptions(ctx, "DeleteOptions", { dryRun: options.dryRun, errors });
+  return { ...options, dryRun };
 }
 
 async function serveDelete(ctx: ResourceContext): Promise<void> {
-  const { dryRun: _fromBody, ...options } = await deleteOptions(ctx);
-  const { object, deleted } = await ctx.registry.delete(ns(ctx), ctx.attrs.name, {
-    ...options,
-    dryRun: dryRun(ctx),
-  });
-  // 200 when it is gone, 202 when it waits for finalizers or a grace period, as Kubernetes does.
+  const options = await deleteOptions(ctx);
+  const { object, deleted } = await ctx.registry.delete(ns(ctx), ctx.attrs.name, options);
+  // 200 when it is gone, 202 when it waits for finalizers or a grace period, as Kubernetes does;
+  // most kinds answer a finished delete with a Status naming what went, a few with the object.
+  if (deleted && !ctx.registry.returnsDeletedObject) {
+    const { group, resource } = ctx.type;
+    sendJson(
+      ctx.res,
+      200,
+      successStatus({
+        name: ctx.attrs.name,
+        ...(group ? { group } : {}),
+        kind: resource,
+        uid: object.metadata.uid as string,
+      }),
+    );
+    return;
+  }
   respondObject(ctx, deleted ? 200 : 202, object);
 }
 
 async function serveDeleteCollection(ctx: ResourceContext): Promise<void> {
-  const { dryRun: _fromBody, ...options } = await deleteOptions(ctx);
+  const options = await deleteOptions(ctx);
   const { filter, filtered } = filterOf(ctx);
-  const list = await ctx.registry.deleteCollection(
-    ns(ctx),
-    { filter, filtered },
-    { ...options, dryRun: dryRun(ctx) },
-  );
+  const list = await ctx.registry.deleteCollection(ns(ctx), { filter, filtered }, options);
   sendJson(ctx.res, 200, list);
 }
 

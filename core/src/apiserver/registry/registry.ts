@@ -99,6 +99,11 @@ export class Registry {
     this.clock = deps.clock ?? realClock;
   }
 
+  /** Whether a finished delete answers with the object rather than a Status. */
+  get returnsDeletedObject(): boolean {
+    return this.strategy.returnDeletedObject ?? this.type.custom === true;
+  }
+
   private key(namespace: string | undefined, name: string): string {
     return storageKey(this.type, namespace, name);
   }

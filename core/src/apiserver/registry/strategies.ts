@@ -22,6 +22,7 @@ export function strategyFor(type: ResourceType): Strategy {
   switch (key) {
     case "/Pod":
       return defaultStrategy(type, {
+        returnDeletedObject: true,
         prepareForCreate(pod) {
           // A new pod is Pending until the kubelet says otherwise.
           pod.status = { phase: "Pending" };
@@ -43,14 +44,18 @@ export function strategyFor(type: ResourceType): Strategy {
     case "/Node":
       // The kubelet registers its node with its status (capacity, addresses): keep it.
       return defaultStrategy(type, { prepareForCreate() {} });
+    case "/ServiceAccount":
+      return defaultStrategy(type, { returnDeletedObject: true });
     case "/Service":
       return defaultStrategy(type, {
+        returnDeletedObject: true,
         prepareForCreate(service) {
           service.status = { loadBalancer: {} };
         },
       });
     case "/Namespace":
       return defaultStrategy(type, {
+        returnDeletedObject: true,
         prepareForCreate(ns) {
           // The namespace controller removes "kubernetes" once the namespace is empty.
           ns.spec = { finalizers: ["kubernetes"] };

@@ -36,6 +36,11 @@ export interface Strategy {
    * besides metadata.finalizers; and what marking it for deletion changes (its phase).
    */
   ownFinalizers?(object: KubeObject): readonly string[];
+  /**
+   * A delete that removed the object answers with the object (Kubernetes' ReturnDeletedObject:
+   * pods, services, service accounts, namespaces, custom resources); otherwise with a Status.
+   */
+  returnDeletedObject?: boolean;
   markDeleting?(object: KubeObject): void;
 }
 

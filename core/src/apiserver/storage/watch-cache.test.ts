@@ -49,6 +49,34 @@ describe("watch cache", () => {
     expect(cache.revision).toBe(2);
   });
 
+  it("lists the store in pages, all at the revision of the first page", async () => {
+    for (const name of ["a", "b", "c", "d", "e"]) await put(pod(name));
+    await put(pod("f", undefined, "other"));
+    // Changes that land while the cache pages through must not show in its copy.
+    const range = store.range.bind(store);
+    let pages = 0;
+    store.range = async (options) => {
+      pages++;
+      if (pages === 2) await put(pod("late"));
+      return range(options);
+    };
+    cache = new WatchCache(store, pods, { listPageSize: 2 });
+    await cache.start();
+    expect(pages).toBe(3);
+    expect(cache.list(undefined).map((p) => p.metadata.name)).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+      "e",
+      "f",
+    ]);
+    expect(cache.list("other").map((p) => p.metadata.resourceVersion)).toEqual(["6"]);
+    // Then the watch from revision 7 brings the pod written in between.
+    await cache.waitUntilFresh(7);
+    expect(cache.list("default").map((p) => p.metadata.name)).toContain("late");
+  });
+
   it("a watch without a resourceVersion starts with the current objects, then every change", async () => {
     await put(pod("a"));
     cache = new WatchCache(store, pods);

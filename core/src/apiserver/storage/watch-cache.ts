@@ -14,7 +14,15 @@
  */
 import type { KubeObject, Status } from "../../api/object.ts";
 import { type ResourceType, storagePrefixOf } from "../../api/scheme.ts";
-import type { ProgressWatch, Store, Watch, WatchEvent, WatchProgress } from "../../store/index.ts";
+import {
+  type KeyValue,
+  type ProgressWatch,
+  prefixEnd,
+  type Store,
+  type Watch,
+  type WatchEvent,
+  type WatchProgress,
+} from "../../store/index.ts";
 import { SortedKeys } from "../../store/sorted-keys.ts";
 import { Channel } from "../../util/channel.ts";
 import { type Clock, realClock, type Timer } from "../../util/clock.ts";
@@ -48,6 +56,8 @@ export interface WatchCacheOptions {
   windowSize?: number;
   /** Unread events a watcher may hold before it is ended. */
   watcherBuffer?: number;
+  /** Keys per page when the cache lists the store (default LIST_PAGE_SIZE). */
+  listPageSize?: number;
   /** How long a request waits for the cache to reach a revision before 504 Timeout. */
   freshnessTimeoutMs?: number;
   /** How often watchers that allow bookmarks get one (Kubernetes: about every minute). */
@@ -62,6 +72,11 @@ const DEFAULT_WINDOW = 10_000;
 const DEFAULT_WATCHER_BUFFER = 10_000;
 /** Kubernetes' cacher waits 3 s for freshness before it answers "Too large resource version". */
 const DEFAULT_FRESHNESS_MS = 3000;
+/**
+ * The cache reads the store in pages of this many keys, as Kubernetes' cacher does
+ * (storageWatchListPageSize): no single answer holds 50,000 pods.
+ */
+const LIST_PAGE_SIZE = 10_000;
 
 export class WatchCache {
   private readonly objects = new Map<string, KubeObject>();
@@ -212,7 +227,7 @@ export class WatchCache {
 
   // #region run
   /**
-   * 1. list the resource from the store, remembering the list's revision;
+   * 1. list the resource from the store, in pages, remembering the list's revision;
    * 2. watch the store from the next revision, applying each change to the copy and the window
    *    and handing it to every watcher;
    * 3. if the store watch ends, end the watchers and start again from 1.
@@ -237,7 +252,7 @@ export class WatchCache {
 
   private async listAndWatch(): Promise<void> {
     const prefix = storagePrefixOf(this.type);
-    const { kvs, revision } = await this.store.range({ key: prefix, prefix: true });
+    const { kvs, revision } = await this.listPaged(prefix);
     this.objects.clear();
     this.keys = new SortedKeys();
     for (const kv of kvs) {
@@ -272,6 +287,26 @@ export class WatchCache {
       this.apply(item);
     }
     if (this.running) throw new Error("store watch ended");
+  }
+
+  /**
+   * Every key under `prefix` as of one revision, a page at a time: the first page fixes
+   * the revision, each next page reads at it from just after the last key so far.
+   */
+  private async listPaged(prefix: string): Promise<{ kvs: KeyValue[]; revision: number }> {
+    const end = prefixEnd(prefix);
+    const limit = this.options.listPageSize ?? LIST_PAGE_SIZE;
+    const kvs: KeyValue[] = [];
+    let revision = 0;
+    let start = prefix;
+    for (;;) {
+      const page = await this.store.range({ key: start, end, revision, limit });
+      if (revision === 0) revision = page.revision;
+      for (const kv of page.kvs) kvs.push(kv);
+      const last = page.kvs.at(-1);
+      if (!page.more || !last) return { kvs, revision };
+      start = `${last.key}\0`;
+    }
   }
   // #endregion run
 
