@@ -237,6 +237,154 @@ spec:
     expect(result.stdout).toMatch(/^watched\s+1\s+/m);
   });
 
+  it("gets every listable resource across all namespaces, and `get all`", async () => {
+    const names = (await ok(["api-resources", "--verbs=list", "-o", "name"])).split("\n");
+    expect(names.length).toBeGreaterThan(15);
+    for (const name of names) {
+      const r = await k(["get", name, "-A"]);
+      expect(r.code, `kubectl get ${name} -A: ${r.err}`).toBe(0);
+    }
+    await ok(["create", "namespace", "all"]);
+    await ok(["create", "deployment", "web", "-n", "all", "--image=tinykube/hello:1.0"]);
+    expect(await ok(["get", "all", "-n", "all"])).toMatch(
+      /^deployment\.apps\/web\s+0\/1\s+0\s+0\s+/m,
+    );
+  });
+
+  it("patches with each patch type kubectl offers", async () => {
+    await ok(["create", "namespace", "patch"]);
+    await ok(["create", "deployment", "web", "-n", "patch", "--image=tinykube/hello:1.0"]);
+    expect(
+      await ok([
+        "patch",
+        "deploy",
+        "web",
+        "-n",
+        "patch",
+        "--type=merge",
+        "-p",
+        '{"spec":{"replicas":2}}',
+      ]),
+    ).toBe("deployment.apps/web patched");
+    await ok([
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      "patch",
+      "--type=json",
+      "-p",
+      '[{"op":"replace","path":"/spec/replicas","value":3}]',
+    ]);
+    await ok([
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      "patch",
+      "--type=strategic",
+      "-p",
+      '{"spec":{"template":{"spec":{"containers":[{"name":"hello","image":"tinykube/hello:2.0"}]}}}}',
+    ]);
+    expect(
+      await ok([
+        "get",
+        "deploy",
+        "web",
+        "-n",
+        "patch",
+        "-o",
+        "jsonpath={.spec.replicas} {.spec.template.spec.containers[*].image}",
+      ]),
+    ).toBe("3 tinykube/hello:2.0");
+    const bad = await k([
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      "patch",
+      "--type=json",
+      "-p",
+      '[{"op":"test","path":"/spec/replicas","value":9}]',
+    ]);
+    expect(bad.code).not.toBe(0);
+  });
+
+  it("describes a deployment", async () => {
+    await ok(["create", "namespace", "desc"]);
+    await ok([
+      "create",
+      "deployment",
+      "web",
+      "-n",
+      "desc",
+      "--image=tinykube/hello:1.0",
+      "--replicas=2",
+    ]);
+    const out = await ok(["describe", "deployment", "web", "-n", "desc"]);
+    expect(out).toMatch(/^Name:\s+web$/m);
+    expect(out).toMatch(/^StrategyType:\s+RollingUpdate$/m);
+    expect(out).toMatch(/^\s+Image:\s+tinykube\/hello:1.0$/m);
+  });
+
+  it("a delete with --dry-run=server changes nothing", async () => {
+    await ok(["create", "namespace", "dry"]);
+    await ok(["create", "configmap", "keep", "-n", "dry", "--from-literal=a=b"]);
+    expect(await ok(["delete", "cm", "keep", "-n", "dry", "--dry-run=server"])).toBe(
+      'configmap "keep" deleted (server dry run)',
+    );
+    expect(await ok(["get", "cm", "keep", "-n", "dry", "-o", "name"])).toBe("configmap/keep");
+  });
+
+  it("installs a CRD, serves its custom resources with printer columns, and removes them", async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget, shortNames: [wd] }
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns:
+    - { name: Size, type: integer, jsonPath: .spec.size }
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: { type: integer }
+`;
+    expect(await ok(["apply", "-f", "-"], crd)).toBe(
+      "customresourcedefinition.apiextensions.k8s.io/widgets.example.com created",
+    );
+    await ok(["wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=10s"]);
+    await ok(["create", "namespace", "crd"]);
+    expect(
+      await ok(
+        ["apply", "-f", "-"],
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\n  namespace: crd\nspec:\n  size: 3\n",
+      ),
+    ).toBe("widget.example.com/w1 created");
+    expect(table(await ok(["get", "wd", "-n", "crd"]))).toEqual([
+      ["NAME", "SIZE"],
+      ["w1", "3"],
+    ]);
+    const wrong = await k(
+      ["apply", "-f", "-"],
+      "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w2\n  namespace: crd\nspec:\n  size: big\n",
+    );
+    expect(wrong.err).toMatch(/Invalid value: "string": spec.size in body must be of type integer/);
+    await ok(["delete", "crd", "widgets.example.com"]);
+    const gone = await k(["get", "widgets", "-n", "crd"]);
+    expect(gone.err).toMatch(/the server doesn't have a resource type "widgets"/);
+  });
+
   it("auth can-i answers per user through the bootstrap roles", async () => {
     expect(await ok(["auth", "can-i", "list", "pods", "--as=system:kube-scheduler"])).toBe("yes");
     const no = await k(["auth", "can-i", "list", "secrets", "--as=system:kube-proxy"]);
