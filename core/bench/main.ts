@@ -1,8 +1,10 @@
 /**
  * npm run bench -- <name> [--scale 0.1]
  *
- * store   the embedded store against a real etcd on the same disk
+ * store       the embedded store against a real etcd on the same disk
+ * apiserver   the API server over HTTPS, on the embedded store and on a real etcd
  */
+import { benchApiServer } from "./apiserver.ts";
 import { benchStore } from "./store.ts";
 
 const args = process.argv.slice(2);
@@ -12,6 +14,7 @@ const scale = scaleAt >= 0 ? Number(args[scaleAt + 1]) : 1;
 
 const benches: Record<string, () => Promise<string>> = {
   store: () => benchStore({ scale }),
+  apiserver: () => benchApiServer({ scale }),
 };
 
 const bench = name ? benches[name] : undefined;

@@ -108,6 +108,17 @@ describe.skipIf(!etcdBin)("etcd backend", () => {
       expect(future).toMatchObject({ requestedRevision: r0 + 9, currentRevision: r0 + 3 });
     });
 
+    it("reads a range larger than gRPC's default 4 MiB answer, as a list of a big cluster is", async () => {
+      const store = await open();
+      // etcd takes at most 1.5 MiB per request: six puts of 1 MB make a 6 MB range.
+      const value = "x".repeat(1_000_000);
+      for (let i = 0; i < 6; i++) await store.put(`/big/${i}`, value);
+      const { kvs } = await store.range({ key: "/big/", prefix: true });
+      expect(kvs.map((kv) => [kv.key, kv.value.length])).toEqual(
+        Array.from({ length: 6 }, (_, i) => [`/big/${i}`, 1_000_000]),
+      );
+    });
+
     it("a deleted key with a lease gives the same tombstone as the embedded store: no lease", async () => {
       const store = await open();
       const lease = await store.grantLease(60);
