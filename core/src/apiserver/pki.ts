@@ -223,6 +223,35 @@ export async function issueClientCertificate(
 }
 // #endregion issueClientCertificate
 
+export interface IssueServingCertificateOptions {
+  /** The certificate's CN, e.g. the node name of a kubelet. */
+  commonName: string;
+  ips: string[];
+  dnsNames?: string[];
+  clock?: Clock;
+}
+
+/**
+ * A serving certificate signed by the cluster CA, for a server other than the API server: each
+ * kubelet gets one for its address, so the API server can verify who it talks to when it
+ * proxies `kubectl logs` (Kubernetes leaves that check off unless --kubelet-certificate-authority
+ * is set; tinykube's kubelets all have CA-signed certificates, so it is always on).
+ */
+export async function issueServingCertificate(
+  pki: { ca: CertificateAndKey },
+  options: IssueServingCertificateOptions,
+): Promise<CertificateAndKey> {
+  if (options.commonName === "") throw new PkiError("a serving certificate needs a common name");
+  const key = await newKeyPair();
+  return issueServerCertificate(
+    pki.ca,
+    { ips: options.ips, names: options.dnsNames ?? [] },
+    options.clock ?? realClock,
+    key,
+    options.commonName,
+  );
+}
+
 /** Parses a PEM certificate into the facts tinykube uses. */
 export function describeCertificate(certPem: string): CertificateInfo {
   const cert = forge.pki.certificateFromPem(certPem);
@@ -346,9 +375,10 @@ function issueServerCertificate(
   sans: SubjectAltNames,
   clock: Clock,
   key: KeyPair,
+  commonName = SERVER_COMMON_NAME,
 ): CertificateAndKey {
   const certPem = signCertificate({
-    subject: { commonName: SERVER_COMMON_NAME, organizations: [] },
+    subject: { commonName, organizations: [] },
     publicKeyPem: key.publicKeyPem,
     isCA: false,
     extKeyUsage: OID_SERVER_AUTH,

@@ -29,7 +29,7 @@ import { makeCodecs } from "./http/codecs.ts";
 import { OpenApi } from "./http/openapi.ts";
 import { serveSpecial } from "./http/special.ts";
 import { buildKubeconfig, writeKubeconfigAtomically } from "./kubeconfig.ts";
-import { ensureClusterPki } from "./pki.ts";
+import { ensureClusterPki, issueClientCertificate } from "./pki.ts";
 import { authorize as rbacAuthorize } from "./rbac/authorize.ts";
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./rbac/bootstrap.ts";
 import type { RbacState } from "./rbac/state.ts";
@@ -103,6 +103,10 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     `[apiserver] store: ${options.etcd ? `etcd at ${options.etcd.join(",")}` : "embedded"}, revision ${await store.revision()}`,
   );
 
+  // The API server's identity towards kubelets (kubectl logs), as kubeadm's
+  // apiserver-kubelet-client certificate: in system:masters, so every kubelet lets it in.
+  const kubeletClient = await issueClientCertificate(pki, { user: "kube-apiserver-kubelet-client", groups: ["system:masters"] });
+  const kubelet = { caPem: pki.ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem };
   let server: ApiServer;
   const rbac = (): RbacState => rbacStateOf(server);
   const authorize = async (attrs: Parameters<typeof rbacAuthorize>[0]): Promise<Decision> => {
@@ -121,7 +125,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
         : strategyFor(t),
     codecs: (s) => makeCodecs(s, openapi),
     openapi: (path) => openapi.serve(path),
-    special: (ctx, s) => serveSpecial(ctx, s, authorize),
+    special: (ctx, s) => serveSpecial(ctx, s, authorize, kubelet),
     watchCache: { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 },
     watch: { keepAliveMs: options.keepAliveMs ?? 15_000 },
     log,

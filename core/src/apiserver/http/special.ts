@@ -9,6 +9,7 @@ import type { RequestAttributes } from "../rbac/attributes.ts";
 import { timestamp } from "../registry/registry.ts";
 import type { ApiServer } from "../server.ts";
 import { asObject, bodyFormat, parseText, readBody } from "./body.ts";
+import { type KubeletClientConfig, servePodLog } from "./pod-log.ts";
 import type { ResourceContext } from "./resources.ts";
 import { sendJson } from "./respond.ts";
 
@@ -16,6 +17,7 @@ export async function serveSpecial(
   ctx: ResourceContext,
   server: ApiServer,
   authorize: (attrs: RequestAttributes) => Promise<{ allowed: boolean; reason: string }>,
+  kubelet?: KubeletClientConfig,
 ): Promise<boolean> {
   const { attrs, type } = ctx;
   const key = `${type.group}/${type.resource}`;
@@ -35,6 +37,10 @@ export async function serveSpecial(
   }
   if (attrs.subresource === "scale" && type.subresources.some((s) => s.name === "scale")) {
     await serveScale(ctx);
+    return true;
+  }
+  if (attrs.subresource === "log" && key === "/pods") {
+    await servePodLog(ctx, server, kubelet);
     return true;
   }
   if (attrs.subresource === "finalize" && key === "/namespaces") {
