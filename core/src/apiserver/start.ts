@@ -105,8 +105,15 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
 
   // The API server's identity towards kubelets (kubectl logs), as kubeadm's
   // apiserver-kubelet-client certificate: in system:masters, so every kubelet lets it in.
-  const kubeletClient = await issueClientCertificate(pki, { user: "kube-apiserver-kubelet-client", groups: ["system:masters"] });
-  const kubelet = { caPem: pki.ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem };
+  const kubeletClient = await issueClientCertificate(pki, {
+    user: "kube-apiserver-kubelet-client",
+    groups: ["system:masters"],
+  });
+  const kubelet = {
+    caPem: pki.ca.certPem,
+    certPem: kubeletClient.certPem,
+    keyPem: kubeletClient.keyPem,
+  };
   let server: ApiServer;
   const rbac = (): RbacState => rbacStateOf(server);
   const authorize = async (attrs: Parameters<typeof rbacAuthorize>[0]): Promise<Decision> => {

@@ -15,7 +15,13 @@ beforeAll(async () => {
   const pki = await ensureClusterPki(api.dataDir);
   const serving = await issueServingCertificate(pki, { commonName: "node-1", ips: ["127.0.0.1"] });
   kubelet = createServer(
-    { cert: serving.certPem, key: serving.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
+    {
+      cert: serving.certPem,
+      key: serving.keyPem,
+      ca: pki.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     (req, res) => {
       const peer = (req.socket as TLSSocket).getPeerCertificate();
       seen.push({ path: req.url ?? "", user: String(peer.subject?.CN ?? "") });
@@ -40,10 +46,17 @@ beforeAll(async () => {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name },
-    spec: { ...(nodeName ? { nodeName } : {}), containers: containers.map((c) => ({ name: c, image: "tinykube/hello:1.0" })) },
+    spec: {
+      ...(nodeName ? { nodeName } : {}),
+      containers: containers.map((c) => ({ name: c, image: "tinykube/hello:1.0" })),
+    },
   });
-  await api.request("POST", "/api/v1/namespaces/default/pods", { body: pod("web", ["hello"], "node-1") });
-  await api.request("POST", "/api/v1/namespaces/default/pods", { body: pod("two", ["a", "b"], "node-1") });
+  await api.request("POST", "/api/v1/namespaces/default/pods", {
+    body: pod("web", ["hello"], "node-1"),
+  });
+  await api.request("POST", "/api/v1/namespaces/default/pods", {
+    body: pod("two", ["a", "b"], "node-1"),
+  });
   await api.request("POST", "/api/v1/namespaces/default/pods", { body: pod("pending", ["hello"]) });
 });
 afterAll(async () => {
@@ -53,10 +66,17 @@ afterAll(async () => {
 
 describe("pods/log", () => {
   it("proxies to the pod's kubelet, with the API server's client certificate", async () => {
-    const res = await api.request("GET", "/api/v1/namespaces/default/pods/web/log?tailLines=2&timestamps=true", { accept: "*/*" });
+    const res = await api.request(
+      "GET",
+      "/api/v1/namespaces/default/pods/web/log?tailLines=2&timestamps=true",
+      { accept: "*/*" },
+    );
     expect(res.status).toBe(200);
     expect(res.text).toBe("hello from web\nsecond line\n");
-    expect(seen.at(-1)).toEqual({ path: "/containerLogs/default/web/hello?timestamps=true&tailLines=2", user: "kube-apiserver-kubelet-client" });
+    expect(seen.at(-1)).toEqual({
+      path: "/containerLogs/default/web/hello?timestamps=true&tailLines=2",
+      user: "kube-apiserver-kubelet-client",
+    });
   });
 
   it("needs a container name when the pod has several, and a real one", async () => {
@@ -66,15 +86,23 @@ describe("pods/log", () => {
       message: "a container name must be specified for pod two, choose one of: [a b]",
     });
     const unknown = await api.request("GET", "/api/v1/namespaces/default/pods/two/log?container=c");
-    expect(unknown.json<{ message: string }>().message).toBe("container c is not valid for pod two");
-    const chosen = await api.request("GET", "/api/v1/namespaces/default/pods/two/log?container=b", { accept: "*/*" });
+    expect(unknown.json<{ message: string }>().message).toBe(
+      "container c is not valid for pod two",
+    );
+    const chosen = await api.request("GET", "/api/v1/namespaces/default/pods/two/log?container=b", {
+      accept: "*/*",
+    });
     expect(chosen.status).toBe(200);
     expect(seen.at(-1)?.path).toBe("/containerLogs/default/two/b");
   });
 
   it("refuses a pod with no node yet", async () => {
     const res = await api.request("GET", "/api/v1/namespaces/default/pods/pending/log");
-    expect(res.json()).toMatchObject({ code: 400, reason: "BadRequest", message: "pod pending does not have a host assigned" });
+    expect(res.json()).toMatchObject({
+      code: 400,
+      reason: "BadRequest",
+      message: "pod pending does not have a host assigned",
+    });
   });
 
   it("says which kubelet it could not reach", async () => {
@@ -82,7 +110,9 @@ describe("pods/log", () => {
     const res = await api.request("GET", "/api/v1/namespaces/default/pods/web/log");
     expect(res.status).toBe(500);
     expect(res.json<{ message: string }>().message).toMatch(
-      new RegExp(`^Get "https://127\\.0\\.0\\.1:${kubeletPort}/containerLogs/default/web/hello": connect ECONNREFUSED`),
+      new RegExp(
+        `^Get "https://127\\.0\\.0\\.1:${kubeletPort}/containerLogs/default/web/hello": connect ECONNREFUSED`,
+      ),
     );
   });
 });

@@ -23,16 +23,32 @@ export interface KubeletClientConfig {
 /** The kubelet's default port (--port). */
 const KUBELET_PORT = 10250;
 /** The query parameters a log request passes on to the kubelet (PodLogOptions). */
-const PASSED = ["follow", "previous", "timestamps", "tailLines", "sinceSeconds", "sinceTime", "limitBytes"];
+const PASSED = [
+  "follow",
+  "previous",
+  "timestamps",
+  "tailLines",
+  "sinceSeconds",
+  "sinceTime",
+  "limitBytes",
+];
 
 const nodes = BUILTIN_TYPES.find((t) => t.resource === "nodes") as ResourceType;
 
 interface PodLike {
-  spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
+  spec?: {
+    nodeName?: string;
+    containers?: { name: string }[];
+    initContainers?: { name: string }[];
+  };
 }
 
 // #region podLog
-export async function servePodLog(ctx: ResourceContext, server: ApiServer, kubelet: KubeletClientConfig | undefined): Promise<void> {
+export async function servePodLog(
+  ctx: ResourceContext,
+  server: ApiServer,
+  kubelet: KubeletClientConfig | undefined,
+): Promise<void> {
   if (ctx.attrs.verb !== "get") throw methodNotAllowed();
   const name = ctx.attrs.name;
   const pod = (await ctx.registry.get(ctx.attrs.namespace, name)) as KubeObject & PodLike;
@@ -51,7 +67,16 @@ export async function servePodLog(ctx: ResourceContext, server: ApiServer, kubel
   if (!kubelet) throw proxyError(url, "this API server has no kubelet client credentials");
   await new Promise<void>((resolve, reject) => {
     const upstream = httpsRequest(
-      { host, port, path, method: "GET", agent: false, ca: kubelet.caPem, cert: kubelet.certPem, key: kubelet.keyPem },
+      {
+        host,
+        port,
+        path,
+        method: "GET",
+        agent: false,
+        ca: kubelet.caPem,
+        cert: kubelet.certPem,
+        key: kubelet.keyPem,
+      },
       (answer) => {
         ctx.res.writeHead(answer.statusCode ?? 502, {
           "Content-Type": answer.headers["content-type"] ?? "text/plain",
@@ -98,9 +123,13 @@ function kubeletAddress(node: KubeObject): { host: string; port: number } {
     daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
   };
   const address =
-    status.addresses?.find((a) => a.type === "InternalIP") ?? status.addresses?.find((a) => a.type === "Hostname");
+    status.addresses?.find((a) => a.type === "InternalIP") ??
+    status.addresses?.find((a) => a.type === "Hostname");
   if (!address) throw badRequest(`node ${node.metadata.name} has no address`);
-  return { host: address.address, port: status.daemonEndpoints?.kubeletEndpoint?.Port ?? KUBELET_PORT };
+  return {
+    host: address.address,
+    port: status.daemonEndpoints?.kubeletEndpoint?.Port ?? KUBELET_PORT,
+  };
 }
 
 /** What kubectl shows when the kubelet cannot be reached: `Error from server: Get "...": ...`. */
