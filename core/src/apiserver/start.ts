@@ -51,6 +51,8 @@ export interface StartApiServerOptions {
   /** Watch keep-alive and bookmark intervals; tests shorten them. */
   keepAliveMs?: number;
   bookmarkIntervalMs?: number;
+  /** Changes each watch cache keeps for resuming watches (10,000); chapter 3 shrinks it to show a 410. */
+  watchCacheWindow?: number;
   /** Each stage of each request, for narration (chapter 2). */
   trace?: (event: TraceEvent) => void;
 }
@@ -133,7 +135,10 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     codecs: (s) => makeCodecs(s, openapi),
     openapi: (path) => openapi.serve(path),
     special: (ctx, s) => serveSpecial(ctx, s, authorize, kubelet),
-    watchCache: { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 },
+    watchCache: {
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      windowSize: options.watchCacheWindow,
+    },
     watch: { keepAliveMs: options.keepAliveMs ?? 15_000 },
     log,
     ...(options.trace ? { trace: options.trace } : {}),
