@@ -1,0 +1,202 @@
+/**
+ * The event recorder: components tell the story of what they did as core/v1 Events, which
+ * `kubectl describe` and `kubectl get events` print — client-go's tools/record.
+ *
+ * Guarantees:
+ * - Recording never blocks and never throws: events are written in the background, one at a
+ *   time, and a failed write is logged and dropped (events are best-effort in Kubernetes too).
+ * - Repeats are counted, not repeated: the same event (object, type, reason, message, source)
+ *   again patches the first one's `count` and `lastTimestamp` (client-go's eventLogger).
+ * - Floods are folded: once more than 10 events differing only in message arrive for one object
+ *   and reason within 10 minutes, the rest are recorded as one event whose message starts
+ *   "(combined from similar events): " (client-go's EventAggregator: maxEvents 10, 600 s).
+ */
+import type { KubeObject } from "../api/object.ts";
+import { type Clock, realClock } from "../util/clock.ts";
+import { isNotFound, type ResourceClient } from "./rest.ts";
+
+export type EventType = "Normal" | "Warning";
+
+export interface ObjectReference {
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+  apiVersion: string;
+  resourceVersion?: string;
+}
+
+export interface CoreEvent extends KubeObject {
+  involvedObject: ObjectReference;
+  reason: string;
+  message: string;
+  type: EventType;
+  count: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+  source: { component: string; host?: string };
+  reportingComponent: string;
+  reportingInstance: string;
+}
+
+/** What the recorder needs of the API: events in any namespace. */
+export interface EventSink {
+  create(namespace: string, event: CoreEvent): Promise<unknown>;
+  patch(namespace: string, name: string, patch: Partial<CoreEvent>): Promise<unknown>;
+}
+
+/** The sink for a real API server. */
+export function eventSink(events: ResourceClient<CoreEvent>): EventSink {
+  return {
+    create: (namespace, event) => events.in(namespace).create(event),
+    patch: (namespace, name, patch) => events.in(namespace).patch(name, patch, "strategic"),
+  };
+}
+
+export interface RecorderOptions {
+  sink: EventSink;
+  /** "deployment-controller", "default-scheduler", "kubelet". */
+  component: string;
+  host?: string;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+/** client-go's defaults for the aggregator. */
+const MAX_SIMILAR_EVENTS = 10;
+const SIMILAR_WINDOW_MS = 600_000;
+/** client-go remembers 4,096 keys in each LRU cache. */
+const CACHE_SIZE = 4096;
+
+interface Seen {
+  name: string;
+  namespace: string;
+  count: number;
+  firstTimestamp: string;
+}
+
+export class EventRecorder {
+  private readonly clock: Clock;
+  private readonly seen = new Map<string, Seen>();
+  private readonly similar = new Map<string, { times: number[] }>();
+  private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private counter = 0;
+
+  constructor(private readonly options: RecorderOptions) {
+    this.clock = options.clock ?? realClock;
+  }
+
+  // #region record
+  /** Records that `type`/`reason` happened to `object`, with a human message. */
+  event(object: KubeObject, type: EventType, reason: string, message: string): void {
+    const ref: ObjectReference = {
+      kind: object.kind,
+      namespace: object.metadata.namespace,
+      name: object.metadata.name ?? "",
+      uid: object.metadata.uid,
+      apiVersion: object.apiVersion,
+      resourceVersion: object.metadata.resourceVersion,
+    };
+    const namespace = ref.namespace || "default";
+    const now = this.clock.now();
+    const combined = this.floods(ref, type, reason, now);
+    const text = combined ? `(combined from similar events): ${message}` : message;
+    // A combined event is one event whatever its message: later floods patch it.
+    const key = [
+      ref.kind,
+      namespace,
+      ref.name,
+      ref.uid,
+      type,
+      reason,
+      combined ? "" : text,
+      this.options.component,
+    ].join("\u0000");
+    const time = new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const previous = this.seen.get(key);
+    if (previous) {
+      previous.count += 1;
+      const { name, count } = previous;
+      this.write(
+        () =>
+          this.options.sink.patch(namespace, name, { count, lastTimestamp: time, message: text }),
+        {
+          onNotFound: () => this.seen.delete(key),
+        },
+      );
+      return;
+    }
+    // client-go names an event "<object>.<nanoseconds in hex>"; the counter keeps names unique
+    // within one millisecond of our clock.
+    const name = `${ref.name}.${(BigInt(now) * 1_000_000n + BigInt(this.counter++ % 1_000_000)).toString(16)}`;
+    this.remember(key, { name, namespace, count: 1, firstTimestamp: time });
+    this.write(() =>
+      this.options.sink.create(namespace, {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { name, namespace },
+        involvedObject: ref,
+        reason,
+        message: text,
+        type,
+        count: 1,
+        firstTimestamp: time,
+        lastTimestamp: time,
+        source: {
+          component: this.options.component,
+          ...(this.options.host ? { host: this.options.host } : {}),
+        },
+        reportingComponent: this.options.component,
+        reportingInstance: this.options.host ?? "",
+      }),
+    );
+  }
+  // #endregion record
+
+  /** Resolves when every event recorded so far has been written (or dropped). */
+  async flush(): Promise<void> {
+    while (this.pending > 0) await this.queue;
+  }
+
+  /** Whether events like this one (any message) now come too often and must be combined. */
+  private floods(ref: ObjectReference, type: EventType, reason: string, now: number): boolean {
+    const key = [
+      ref.kind,
+      ref.namespace,
+      ref.name,
+      ref.uid,
+      type,
+      reason,
+      this.options.component,
+    ].join("\u0000");
+    const entry = this.similar.get(key) ?? { times: [] };
+    entry.times = entry.times.filter((t) => now - t < SIMILAR_WINDOW_MS);
+    entry.times.push(now);
+    this.similar.set(key, entry);
+    if (this.similar.size > CACHE_SIZE)
+      this.similar.delete(this.similar.keys().next().value as string);
+    return entry.times.length > MAX_SIMILAR_EVENTS;
+  }
+
+  private remember(key: string, seen: Seen): void {
+    this.seen.set(key, seen);
+    if (this.seen.size > CACHE_SIZE) this.seen.delete(this.seen.keys().next().value as string);
+  }
+
+  private write(send: () => Promise<unknown>, options: { onNotFound?: () => void } = {}): void {
+    this.pending += 1;
+    this.queue = this.queue.then(async () => {
+      try {
+        await send();
+      } catch (error) {
+        if (isNotFound(error)) options.onNotFound?.();
+        this.options.log?.(
+          `[events ${this.options.component}] dropped an event: ${error instanceof Error ? error.message : error}`,
+        );
+      } finally {
+        this.pending -= 1;
+      }
+    });
+  }
+}
