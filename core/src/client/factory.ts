@@ -24,6 +24,7 @@ export interface InformerFactoryOptions {
 export class SharedInformerFactory {
   private readonly informers = new Map<string, SharedIndexInformer<KubeObject>>();
   private started = false;
+  private stopped = false;
 
   constructor(
     private readonly client: RestClient,
@@ -57,11 +58,13 @@ export class SharedInformerFactory {
     for (const informer of this.informers.values()) informer.run();
   }
 
-  waitForCacheSync(timeoutMs?: number): Promise<void> {
-    return waitForCacheSync([...this.informers.values()], timeoutMs);
+  /** True once all have synced; false if the factory is stopped first. */
+  waitForCacheSync(timeoutMs?: number): Promise<boolean> {
+    return waitForCacheSync([...this.informers.values()], timeoutMs, () => this.stopped);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
   }
 }

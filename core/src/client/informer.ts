@@ -200,16 +200,18 @@ export class SharedIndexInformer<T extends KubeObject> {
 // #endregion SharedIndexInformer
 
 /**
- * Resolves once every informer has synced; rejects after `timeoutMs` naming those that have not
- * (client-go's WaitForCacheSync). Controllers must not reconcile from a half-filled cache: they
- * would create pods that already exist.
+ * Resolves true once every informer has synced, false if `cancelled()` turns true first; rejects
+ * after `timeoutMs` naming those that have not (client-go's WaitForCacheSync). Controllers must
+ * not reconcile from a half-filled cache: they would create pods that already exist.
  */
 export async function waitForCacheSync(
   informers: { hasSynced(): boolean; readonly name: string }[],
   timeoutMs = 60_000,
-): Promise<void> {
+  cancelled: () => boolean = () => false,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!informers.every((i) => i.hasSynced())) {
+    if (cancelled()) return false;
     if (Date.now() > deadline) {
       const waiting = informers.filter((i) => !i.hasSynced()).map((i) => i.name);
       throw new Error(`caches did not sync within ${timeoutMs} ms: ${waiting.join(", ")}`);
@@ -217,4 +219,5 @@ export async function waitForCacheSync(
     // client-go polls every 100 ms; a shorter poll only makes tests and start-up quicker.
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  return true;
 }

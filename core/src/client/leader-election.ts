@@ -12,7 +12,8 @@
  * - `onStartedLeading` gets an AbortSignal that fires when leadership is lost or the elector is
  *   stopped; the component must stop acting then (the controller manager stops its controllers).
  * - On `stop()` a leader releases the lease (holder "" and a 1 s duration), so a standby takes
- *   over at its next retry instead of waiting out the lease.
+ *   over at its next retry instead of waiting out the lease — unless `releaseOnCancel` is false,
+ *   which is what a crash looks like to the others.
  *
  * Defaults are kube-controller-manager's: lease 15 s, renew deadline 10 s, retry every 2 s.
  * Worked example: the leader dies at t=0 having renewed at t=-1. A standby polling every 2 s saw
@@ -51,6 +52,8 @@ export interface LeaderElectionOptions {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   clock?: Clock;
+  /** Release the lease on stop (client-go's ReleaseOnCancel); default true. */
+  releaseOnCancel?: boolean;
   onStartedLeading: (signal: AbortSignal) => void;
   onStoppedLeading?: () => void;
   /** Told when the observed holder changes (including to this candidate). */
@@ -141,7 +144,7 @@ export class LeaderElector {
       const signal = this.leading;
       this.leading = undefined;
       signal.abort();
-      if (this.stopped) await this.release();
+      if (this.stopped && this.options.releaseOnCancel !== false) await this.release();
       else
         this.log(`lost the lease ${this.options.name}: no renewal for ${this.renewDeadlineMs} ms`);
       this.options.onStoppedLeading?.();

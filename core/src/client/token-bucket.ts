@@ -43,6 +43,23 @@ export class TokenBucket {
     });
   }
 
+  /**
+   * Takes a token now, going into debt when none is left, and returns how long the caller must
+   * wait before acting, in ms — golang.org/x/time/rate's `Reserve().Delay()`, which the work
+   * queue's BucketRateLimiter uses. A caller already waiting in take() waits one token longer.
+   *
+   * Worked example, qps 10 and burst 100, all at one instant: calls 1–100 get 0; call 101 leaves
+   * the bucket at −1 token and gets 100 ms; call 102 gets 200 ms.
+   */
+  reserve(): number {
+    this.refill();
+    this.tokens -= 1;
+    if (this.tokens >= 0) return 0;
+    // Go's Delay is in nanoseconds; our clock counts ms, so round up (never early), ignoring
+    // float dust below a nanosecond so that 0.7 tokens at 10 qps is 70 ms, not 71.
+    return Math.ceil((-this.tokens * 1000) / this.qps - 1e-6);
+  }
+
   /** How long until the next token, in ms (0 if one is ready). */
   private wait(): number {
     this.refill();
