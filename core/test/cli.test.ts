@@ -69,9 +69,25 @@ describe("tinykube up", () => {
       "configmap/kept created",
     );
 
+    // The controller manager runs inside `up`: a Deployment gets its ReplicaSet and pods.
+    expect(
+      (
+        await run(["create", "deployment", "web", "--image=tinykube/hello", "--replicas=2"])
+      ).stdout.trim(),
+    ).toBe("deployment.apps/web created");
+    const deadline = Date.now() + 15_000;
+    let pods = "";
+    while (Date.now() < deadline) {
+      pods = (await run(["get", "pods", "-l", "app=web", "-o", "name"])).stdout.trim();
+      if (pods.split("\n").filter(Boolean).length === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pods.split("\n"), "the controller manager made 2 pods").toHaveLength(2);
+    expect(first.output()).toContain("[controller-manager] leading: controllers started");
+
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
-    expect(first.output()).toMatch(/SIGTERM: stopping\nstopped/);
+    expect(first.output()).toMatch(/SIGTERM: stopping\n(\[.*\n)*stopped\n$/);
 
     const second = await up(dataDir);
     expect(second.output()).not.toMatch(/bootstrap: created/);

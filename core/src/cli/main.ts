@@ -3,12 +3,15 @@
  *
  *   tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [-v]
  *
- * `up` starts the store and the API server (later chapters add the other components), writes the
- * admin kubeconfig once the server answers, and stops cleanly on SIGINT or SIGTERM.
+ * `up` starts the store, the API server and the controller manager (leader-elected, as its own
+ * user system:kube-controller-manager, talking to the API server over HTTPS like any client;
+ * later chapters add the other components), writes the admin kubeconfig once the server
+ * answers, and stops cleanly on SIGINT or SIGTERM.
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startApiServer } from "../apiserver/start.ts";
+import { startControllerManager } from "../controllers/manager.ts";
 import { repoRoot } from "./paths.ts";
 
 const USAGE = `usage: tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [-v]`;
@@ -46,8 +49,21 @@ async function up(args: string[]): Promise<void> {
       if (values.verbose || !line.includes("watch cache")) console.log(line);
     },
   });
+  const log = (line: string) => {
+    if (values.verbose || !line.includes("watch cache")) console.log(line);
+  };
+  const controllerManager = startControllerManager({
+    server: running.url,
+    caPem: running.caCertPem,
+    token: running.tokenFor("system:kube-controller-manager") as string,
+    log,
+    onLeading: (leading) =>
+      log(
+        `[controller-manager] ${leading ? "leading: controllers started" : "controllers stopped"}`,
+      ),
+  });
   console.log(
-    `\ntinykube is up in ${((performance.now() - started) / 1000).toFixed(1)} s: API server ${running.url}\n\n` +
+    `\ntinykube is up in ${((performance.now() - started) / 1000).toFixed(1)} s: API server ${running.url}, controller manager\n\n` +
       `  export KUBECONFIG=${running.kubeconfigPath}\n  kubectl get namespaces\n\nCtrl-C stops it; the data stays in ${dataDir}.`,
   );
   let stopping = false;
@@ -55,6 +71,7 @@ async function up(args: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping`);
+    await controllerManager.stop();
     await running.stop();
     console.log("stopped");
     process.exit(0);

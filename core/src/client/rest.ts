@@ -347,3 +347,18 @@ export const isAlreadyExists = (error: unknown) => reasonOf(error) === "AlreadyE
 export const isConflict = (error: unknown) => reasonOf(error) === "Conflict";
 /** A watch or list from a forgotten resourceVersion: re-list. */
 export const isGone = (error: unknown) => error instanceof ApiError && error.code === 410;
+
+/**
+ * Runs `attempt` again while it fails with 409 Conflict, up to `tries` times — client-go's
+ * retry.RetryOnConflict. `attempt` must read the object afresh each time: retrying a write of a
+ * stale copy would conflict forever.
+ */
+export async function retryOnConflict<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isConflict(error) || i >= tries) throw error;
+    }
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Typed views of the kinds the controllers, scheduler and kubelet read and write. Objects travel
+ * as plain JSON; these interfaces name the fields tinykube uses (the API has many more, which pass
+ * through untouched) so components are checked by the compiler. Field names are Kubernetes' own.
+ */
+
+import type { KubeObject, ObjectMeta } from "./object.ts";
+import type { LabelSelectorObject } from "./validation.ts";
+
+export type IntOrString = number | string;
+
+/** metav1.LabelSelector, as labels.ts parses it. */
+export type LabelSelectorSpec = LabelSelectorObject;
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  ports?: ContainerPort[];
+  /** Only on init containers: "Always" makes one a sidecar that runs beside the others. */
+  restartPolicy?: string;
+  [field: string]: unknown;
+}
+
+export interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  nodeName?: string;
+  hostname?: string;
+  subdomain?: string;
+  [field: string]: unknown;
+}
+
+export interface PodTemplateSpec {
+  metadata?: ObjectMeta;
+  spec: PodSpec;
+}
+
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+  lastUpdateTime?: string;
+  lastProbeTime?: string | null;
+}
+
+export interface ContainerStatus {
+  name: string;
+  ready: boolean;
+  restartCount: number;
+  [field: string]: unknown;
+}
+
+export interface PodStatus {
+  phase?: "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
+  conditions?: Condition[];
+  podIP?: string;
+  podIPs?: { ip: string }[];
+  hostIP?: string;
+  containerStatuses?: ContainerStatus[];
+  [field: string]: unknown;
+}
+
+export interface Pod extends KubeObject {
+  spec: PodSpec;
+  status?: PodStatus;
+}
+
+export interface ReplicaSet extends KubeObject {
+  spec: {
+    replicas?: number;
+    minReadySeconds?: number;
+    selector: LabelSelectorSpec;
+    template: PodTemplateSpec;
+  };
+  status?: {
+    replicas: number;
+    fullyLabeledReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    observedGeneration?: number;
+    conditions?: Condition[];
+  };
+}
+
+export interface DeploymentStrategy {
+  type?: "RollingUpdate" | "Recreate";
+  rollingUpdate?: { maxSurge?: IntOrString; maxUnavailable?: IntOrString };
+}
+
+export interface Deployment extends KubeObject {
+  spec: {
+    replicas?: number;
+    selector: LabelSelectorSpec;
+    template: PodTemplateSpec;
+    strategy?: DeploymentStrategy;
+    minReadySeconds?: number;
+    revisionHistoryLimit?: number;
+    paused?: boolean;
+    progressDeadlineSeconds?: number;
+  };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    unavailableReplicas?: number;
+    conditions?: Condition[];
+    collisionCount?: number;
+  };
+}
+
+export interface ServicePort {
+  name?: string;
+  protocol?: string;
+  port: number;
+  targetPort?: IntOrString;
+  appProtocol?: string;
+  nodePort?: number;
+}
+
+export interface Service extends KubeObject {
+  spec: {
+    selector?: Record<string, string>;
+    ports?: ServicePort[];
+    clusterIP?: string;
+    type?: string;
+    publishNotReadyAddresses?: boolean;
+    ipFamilies?: string[];
+    [field: string]: unknown;
+  };
+}
+
+export interface EndpointAddress {
+  ip: string;
+  hostname?: string;
+  nodeName?: string;
+  targetRef?: { kind: string; namespace?: string; name: string; uid?: string };
+}
+
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol?: string;
+  appProtocol?: string;
+}
+
+export interface Endpoints extends KubeObject {
+  subsets?: {
+    addresses?: EndpointAddress[];
+    notReadyAddresses?: EndpointAddress[];
+    ports?: EndpointPort[];
+  }[];
+}
+
+export interface Endpoint {
+  addresses: string[];
+  conditions: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  hostname?: string;
+  nodeName?: string;
+  zone?: string;
+  targetRef?: { kind: string; namespace?: string; name: string; uid?: string };
+}
+
+export interface EndpointSlice extends KubeObject {
+  addressType: "IPv4" | "IPv6" | "FQDN";
+  endpoints: Endpoint[];
+  ports?: EndpointPort[] | null;
+}
+
+export interface Namespace extends KubeObject {
+  spec?: { finalizers?: string[] };
+  status?: { phase?: "Active" | "Terminating"; conditions?: Condition[] };
+}
