@@ -35,6 +35,18 @@ export const NAMESPACE_INDEX = "namespace";
 export const namespaceIndexFunc: IndexFunc<KubeObject> = (o) =>
   o.metadata.namespace ? [o.metadata.namespace] : [];
 
+/** Pods by spec.nodeName: what a kubelet or the scheduler's cache asks ("the pods on node-2"). */
+export const NODE_NAME_INDEX = "nodeName";
+export const nodeNameIndexFunc: IndexFunc<KubeObject> = (o) => {
+  const node = (o.spec as { nodeName?: string } | undefined)?.nodeName;
+  return node ? [node] : [];
+};
+
+/** Objects by the uid of each owner: "what does this ReplicaSet own" without a scan. */
+export const OWNER_UID_INDEX = "ownerUid";
+export const ownerUidIndexFunc: IndexFunc<KubeObject> = (o) =>
+  (o.metadata.ownerReferences ?? []).map((r) => r.uid);
+
 // #region Indexer
 export class Indexer<T extends KubeObject> {
   private readonly items = new Map<string, T>();
@@ -47,6 +59,11 @@ export class Indexer<T extends KubeObject> {
     private readonly freeze = false,
   ) {
     this.addIndexers({ [NAMESPACE_INDEX]: namespaceIndexFunc, ...indexers });
+  }
+
+  /** Adds the index unless one of that name exists (shared informers: several controllers ask). */
+  ensureIndex(name: string, fn: IndexFunc<T>): void {
+    if (!this.indexers.has(name)) this.addIndexers({ [name]: fn });
   }
 
   /** Adds indexes; existing objects are indexed at once. A name already used is an error. */

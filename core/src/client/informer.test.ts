@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../api/object.ts";
 import { FakeClock } from "../util/clock.ts";
-import { Indexer } from "./indexer.ts";
+import {
+  Indexer,
+  NODE_NAME_INDEX,
+  nodeNameIndexFunc,
+  OWNER_UID_INDEX,
+  ownerUidIndexFunc,
+} from "./indexer.ts";
 import { type DeletedFinalStateUnknown, isTombstone, SharedIndexInformer } from "./informer.ts";
 import { list, ScriptedListerWatcher } from "./testing.ts";
 
@@ -44,6 +50,26 @@ describe("Indexer", () => {
     expect(() => ix.byIndex("owner", "x")).toThrow(
       'no indexer named "owner"; have namespace, nodeName',
     );
+  });
+
+  it("the standard indexes find pods by node and objects by owner uid", () => {
+    const ix = new Indexer<KubeObject>({ [NODE_NAME_INDEX]: nodeNameIndexFunc });
+    ix.ensureIndex(OWNER_UID_INDEX, ownerUidIndexFunc);
+    ix.ensureIndex(OWNER_UID_INDEX, ownerUidIndexFunc);
+    const owned = (name: string, uids: string[]): KubeObject => ({
+      ...pod(name, "1", "n1"),
+      metadata: {
+        name,
+        namespace: "default",
+        ownerReferences: uids.map((uid) => ({ apiVersion: "v1", kind: "X", name: uid, uid })),
+      },
+    });
+    ix.upsert(owned("a", ["u1"]));
+    ix.upsert(owned("b", ["u1", "u2"]));
+    ix.upsert(pod("c", "1", "n2"));
+    expect(names(ix.byIndex(OWNER_UID_INDEX, "u1"))).toEqual(["a", "b"]);
+    expect(names(ix.byIndex(OWNER_UID_INDEX, "u2"))).toEqual(["b"]);
+    expect(names(ix.byIndex(NODE_NAME_INDEX, "n2"))).toEqual(["c"]);
   });
 
   it("with freeze, a cached object cannot be changed in place", () => {

@@ -21,7 +21,7 @@ import type { KubeObject } from "../../api/object.ts";
 import type { Pod, ReplicaSet } from "../../api/types.ts";
 import type { EventRecorder } from "../../client/events.ts";
 import { builtinType } from "../../client/factory.ts";
-import { keyOf } from "../../client/indexer.ts";
+import { keyOf, OWNER_UID_INDEX, ownerUidIndexFunc } from "../../client/indexer.ts";
 import type { SharedIndexInformer } from "../../client/informer.ts";
 import { unwrapTombstone } from "../../client/informer.ts";
 import { isNotFound, type ResourceClient } from "../../client/rest.ts";
@@ -60,6 +60,8 @@ export class ReplicaSetController implements Controller {
     this.replicaSets = ctx.client.resource<ReplicaSet>(builtinType("apps/replicasets"));
     this.rsInformer = ctx.informers.informerFor<ReplicaSet>("apps/replicasets");
     this.podInformer = ctx.informers.informerFor<Pod>("pods");
+    this.podInformer.indexer.ensureIndex(OWNER_UID_INDEX, ownerUidIndexFunc);
+    this.rsInformer.indexer.ensureIndex(OWNER_UID_INDEX, ownerUidIndexFunc);
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.enqueue(rs),
       onUpdate: (_old, rs) => this.enqueue(rs),
@@ -254,15 +256,12 @@ export class ReplicaSetController implements Controller {
    */
   private relatedPods(rs: ReplicaSet): Pod[] {
     const owner = controllerOf(rs);
-    const inNamespace = this.podInformer.indexer.byIndex("namespace", rs.metadata.namespace ?? "");
-    if (!owner) return inNamespace.filter((pod) => controllerOf(pod)?.uid === rs.metadata.uid);
-    const siblings = new Set(
-      this.rsInformer.indexer
-        .byIndex("namespace", rs.metadata.namespace ?? "")
-        .filter((other) => controllerOf(other)?.uid === owner.uid)
-        .map((other) => other.metadata.uid),
-    );
-    return inNamespace.filter((pod) => siblings.has(controllerOf(pod)?.uid));
+    const ownedBy = (uid: string | undefined) =>
+      this.podInformer.indexer.byIndex(OWNER_UID_INDEX, uid ?? "");
+    if (!owner) return ownedBy(rs.metadata.uid);
+    return this.rsInformer.indexer
+      .byIndex(OWNER_UID_INDEX, owner.uid)
+      .flatMap((sibling) => ownedBy(sibling.metadata.uid));
   }
 
   private async createPod(rs: ReplicaSet): Promise<void> {
