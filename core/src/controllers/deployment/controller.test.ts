@@ -201,4 +201,42 @@ describe("Deployment controller", () => {
       .sort();
     expect(revisions).toEqual(["3", "4"]);
   });
+
+  it("scaling in the middle of a stuck rollout shares the new pods out in proportion (the Kubernetes docs' example)", async () => {
+    await deployments().create(
+      deploymentOf("prop", 10, "tinykube/hello:1", {
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } },
+      }),
+    );
+    await rollToCompletion("prop", 13);
+    // A new template whose pods never become ready: the rollout stops at new 5, old 8.
+    await retryOnConflict(async () => {
+      const d = await deployments().get("prop");
+      await deployments().update({
+        ...d,
+        spec: {
+          ...d.spec,
+          template: {
+            ...d.spec.template,
+            spec: { containers: [{ name: "c", image: "tinykube/hello:broken" }] },
+          },
+        },
+      });
+    });
+    const sizes = async () => {
+      const list = (await rses().list({ labelSelector: "app=prop" })).items;
+      const image = (rs: ReplicaSet) => rs.spec.template.spec.containers[0]?.image;
+      return {
+        old: list.find((rs) => image(rs) === "tinykube/hello:1")?.spec.replicas,
+        new: list.find((rs) => image(rs) === "tinykube/hello:broken")?.spec.replicas,
+      };
+    };
+    await eventually(sizes, (s) => s.old === 8 && s.new === 5, "the stuck rollout: old 8, new 5");
+    await deployments().patch("prop", { spec: { replicas: 15 } });
+    // 15 + 3 allowed, 13 there: 5 to add, 8/13 and 5/13 of them: old 8 → 11, new 5 → 7.
+    expect(await eventually(sizes, (s) => s.old === 11 && s.new === 7, "old 11, new 7")).toEqual({
+      old: 11,
+      new: 7,
+    });
+  });
 });
