@@ -22,6 +22,8 @@ import { defaultControllerRateLimiter, RateLimitingQueue } from "../client/workq
 import { type Clock, realClock } from "../util/clock.ts";
 import type { Controller, ControllerContext, ControllerQueue } from "./context.ts";
 import { DeploymentController } from "./deployment/controller.ts";
+import { GarbageCollector } from "./garbage-collector/controller.ts";
+import { NamespaceController } from "./namespace/controller.ts";
 import { ReplicaSetController } from "./replicaset/controller.ts";
 
 /** Each controller's constructor and kube-controller-manager's default number of workers (--concurrent-*-syncs). */
@@ -30,6 +32,8 @@ export const CONTROLLERS: Record<
   { make: (ctx: ControllerContext) => Controller; workers: number }
 > = {
   deployment: { make: (ctx) => new DeploymentController(ctx), workers: 5 },
+  garbagecollector: { make: (ctx) => new GarbageCollector(ctx), workers: 20 },
+  namespace: { make: (ctx) => new NamespaceController(ctx), workers: 10 },
   replicaset: { make: (ctx) => new ReplicaSetController(ctx), workers: 5 },
 };
 
