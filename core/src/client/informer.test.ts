@@ -118,6 +118,7 @@ describe("SharedIndexInformer", () => {
   function setup(resyncMs = 0) {
     const lw = new ScriptedListerWatcher<KubeObject>();
     const clock = new FakeClock();
+    const reflectorEvents: string[] = [];
     const informer = new SharedIndexInformer<KubeObject>({
       name: "pods",
       listerWatcher: lw,
@@ -126,8 +127,9 @@ describe("SharedIndexInformer", () => {
       resyncMs,
       freeze: true,
       onHandlerError: () => {},
+      onReflectorEvent: (e) => reflectorEvents.push(e.type),
     });
-    return { lw, clock, informer };
+    return { lw, clock, informer, reflectorEvents };
   }
 
   it("updates the cache before telling handlers, with old and new objects", async () => {
@@ -155,7 +157,7 @@ describe("SharedIndexInformer", () => {
   });
 
   it("a re-list turns objects that vanished meanwhile into tombstones and the rest into updates", async () => {
-    const { lw, informer } = setup();
+    const { lw, clock, informer, reflectorEvents } = setup();
     lw.respondList = (o) =>
       o.resourceVersion === "0"
         ? list([pod("a", "1"), pod("b", "2")], "2")
@@ -165,6 +167,8 @@ describe("SharedIndexInformer", () => {
     informer.run();
     const w = await lw.nthWatch(0);
     w.send("ERROR", { kind: "Status", code: 410, message: "too old" } as unknown as KubeObject);
+    await until(() => reflectorEvents.includes("backoff"), "the backoff before the re-list");
+    clock.advance(30_000);
     await lw.nthWatch(1);
     expect(r.calls).toEqual([
       "add a (initial)",

@@ -43,6 +43,7 @@ function setup() {
     store,
     clock,
     watchTimeoutSeconds: () => 300,
+    backoffJitter: 0,
     onEvent: (e) => events.push(e),
   });
   return { lw, store, events, clock, reflector };
@@ -101,8 +102,8 @@ describe("Reflector", () => {
     await reflector.stop();
   });
 
-  it('on a 410 ERROR event re-lists consistently (resourceVersion "") and replaces the store', async () => {
-    const { lw, store, events, reflector } = setup();
+  it("on a 410 ERROR event, backs off, then re-lists at its last resourceVersion, unpaginated (served from the cache)", async () => {
+    const { lw, store, events, clock, reflector } = setup();
     lw.respondList = (o) =>
       o.resourceVersion === "0" ? list([cm("a", "2")], "2") : list([cm("z", "90")], "90");
     void reflector.run();
@@ -115,16 +116,52 @@ describe("Reflector", () => {
       reason: "Expired",
       message: "too old resource version: 2 (50)",
     } as unknown as KubeObject);
+    await until(() => events.some((e) => e.type === "backoff"), "a backoff");
+    expect(lw.lists).toHaveLength(1);
+    clock.advance(800);
     const second = await lw.nthWatch(1);
-    expect(lw.lists.map((l) => l.resourceVersion)).toEqual(["0", ""]);
+    expect(lw.lists.map((l) => [l.resourceVersion, l.limit])).toEqual([
+      ["0", 500],
+      ["2", undefined],
+    ]);
     expect(second.options.resourceVersion).toBe("90");
     expect(store.calls).toEqual(["replace a @2", "replace z @90"]);
     expect(events.map((e) => e.type)).toContain("gone");
     await reflector.stop();
   });
 
-  it("a 410 answer to opening the watch also re-lists", async () => {
-    const { lw, reflector } = setup();
+  it('a list refused with 410 is retried at once at "": the newest state, consistently, page by page', async () => {
+    const { lw, store, events, clock, reflector } = setup();
+    const expired = new ApiError({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      code: 410,
+      reason: "Expired",
+      message: "too old",
+    });
+    lw.respondList = (o) => {
+      if (o.resourceVersion === "0") return list([cm("a", "2")], "2");
+      if (o.resourceVersion === "2") throw expired;
+      return list([cm("b", "70")], "70");
+    };
+    void reflector.run();
+    (await lw.nthWatch(0)).fail("socket hang up");
+    await until(() => events.some((e) => e.type === "backoff"), "a backoff");
+    clock.advance(800);
+    await lw.nthWatch(1);
+    expect(lw.lists.map((l) => [l.resourceVersion, l.limit])).toEqual([
+      ["0", 500],
+      ["2", undefined],
+      ["", 500],
+    ]);
+    expect(store.calls).toEqual(["replace a @2", "replace b @70"]);
+    await reflector.stop();
+  });
+
+  it("a 410 answer to opening the watch ends the run; after a backoff it re-lists", async () => {
+    const { lw, clock, reflector } = setup();
     lw.respondList = () => list([], "2");
     let opened = 0;
     lw.beforeWatch = () => {
@@ -142,40 +179,56 @@ describe("Reflector", () => {
       }
     };
     void reflector.run();
+    await until(() => opened === 1, "the first watch");
+    clock.advance(800);
     await lw.nthWatch(0);
-    expect(lw.lists.map((l) => l.resourceVersion)).toEqual(["0", ""]);
+    expect(lw.lists.map((l) => l.resourceVersion)).toEqual(["0", "2"]);
     await reflector.stop();
   });
 
-  it("a broken stream is retried after 800 ms, doubling, from the last resourceVersion; no re-list", async () => {
+  it("a broken stream ends the run: back off 800 ms, then re-list at the last resourceVersion and watch again", async () => {
     const { lw, events, clock, reflector } = setup();
-    lw.respondList = () => list([], "5");
-    let failOpen = 0;
-    lw.beforeWatch = () => {
-      if (failOpen > 0) {
-        failOpen -= 1;
-        throw new Error("connect ECONNREFUSED");
-      }
-    };
+    lw.respondList = (o) => list([], o.resourceVersion === "0" ? "5" : "6");
     void reflector.run();
     const first = await lw.nthWatch(0);
     first.send("ADDED", cm("a", "6"));
-    failOpen = 1;
     first.fail("socket hang up");
-    await until(() => events.filter((e) => e.type === "backoff").length === 1, "first backoff");
-    expect(events.filter((e) => e.type === "backoff").map((e) => (e as { ms: number }).ms)).toEqual(
-      [800],
-    );
+    await until(() => events.some((e) => e.type === "backoff"), "a backoff");
+    expect(events.find((e) => e.type === "backoff")).toMatchObject({
+      ms: 800,
+      error: "watch of configmaps broke: socket hang up",
+    });
     clock.advance(799);
-    expect(lw.watches).toHaveLength(1);
+    expect(lw.lists).toHaveLength(1);
     clock.advance(1);
-    await until(() => events.filter((e) => e.type === "backoff").length === 2, "second backoff");
-    clock.advance(1600);
     const second = await lw.nthWatch(1);
+    expect(lw.lists.map((l) => l.resourceVersion)).toEqual(["0", "6"]);
+    expect(second.options.resourceVersion).toBe("6");
+    await reflector.stop();
+  });
+
+  it("a refused connection when opening the watch is retried with doubling backoff, without listing", async () => {
+    const { lw, events, clock, reflector } = setup();
+    lw.respondList = () => list([], "5");
+    let refuse = 2;
+    let opened = 0;
+    lw.beforeWatch = () => {
+      opened += 1;
+      if (refuse > 0) {
+        refuse -= 1;
+        throw new Error("connect ECONNREFUSED 127.0.0.1:6443");
+      }
+    };
+    void reflector.run();
+    await until(() => opened === 1, "the first attempt");
+    clock.advance(800);
+    await until(() => opened === 2, "the second attempt");
+    clock.advance(1600);
+    const w = await lw.nthWatch(0);
     expect(events.filter((e) => e.type === "backoff").map((e) => (e as { ms: number }).ms)).toEqual(
       [800, 1600],
     );
-    expect(second.options.resourceVersion).toBe("6");
+    expect(w.options.resourceVersion).toBe("5");
     expect(lw.lists).toHaveLength(1);
     await reflector.stop();
   });

@@ -9,15 +9,16 @@
  * - A watch that ends (the server's timeout) is reopened from where it stopped; nothing is listed
  *   again. Bookmarks only move that resourceVersion on.
  * - When the server no longer has the history to resume from (410 Gone: "too old resource
- *   version"), the reflector lists again, consistently, and replaces the store. This is why
- *   controllers are level-triggered: a component may miss individual events, never the state.
- * - A broken connection or a failed list is retried after a backoff (800 ms doubling to 30 s,
- *   client-go's defaults), so a restarting API server is not stampeded.
+ *   version"), or the stream breaks, the reflector lists again and replaces the store. This is
+ *   why controllers are level-triggered: a component may miss individual events, never the state.
+ * - Runs of list-and-watch are separated by a backoff (800 ms doubling to 30 s, reset after 2
+ *   quiet minutes, with up to 100% jitter: client-go's defaults), so a restarting API server is
+ *   not stampeded by every client at once.
  * - `stop()` ends the loop and closes the open watch; nothing is retried after it.
  */
 import type { KubeList, KubeObject } from "../api/object.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
-import { type ClientWatch, isGone, type ListOptions, type WatchOptions } from "./rest.ts";
+import { ApiError, type ClientWatch, isGone, type ListOptions, type WatchOptions } from "./rest.ts";
 
 /** What the reflector needs from the server; ResourceClient has it, and so can a test fake. */
 export interface ListerWatcher<T extends KubeObject> {
@@ -35,7 +36,14 @@ export interface ReflectorStore<T extends KubeObject> {
 
 /** What happened, for logs and for the chapter's narration. */
 export type ReflectorEvent =
-  | { type: "listed"; count: number; resourceVersion: string; consistent: boolean }
+  | {
+      type: "listed";
+      count: number;
+      resourceVersion: string;
+      /** The resourceVersion asked for: "0", the last one seen, or "" (a consistent read). */
+      requested: string;
+      consistent: boolean;
+    }
   | { type: "watching"; resourceVersion: string }
   | { type: "event"; eventType: "ADDED" | "MODIFIED" | "DELETED"; object: KubeObject }
   | { type: "bookmark"; resourceVersion: string }
@@ -56,6 +64,8 @@ export interface ReflectorOptions<T extends KubeObject> {
   /** First and largest backoff after a failure (client-go: 800 ms and 30 s). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Random extra backoff as a fraction of it (client-go: 1.0, up to double); tests use 0. */
+  backoffJitter?: number;
   /** How long the server should keep one watch open (client-go: 5 to 10 minutes, at random). */
   watchTimeoutSeconds?: () => number;
   onEvent?: (event: ReflectorEvent) => void;
@@ -64,6 +74,8 @@ export interface ReflectorOptions<T extends KubeObject> {
 const DEFAULT_PAGE_SIZE = 500;
 const INITIAL_BACKOFF_MS = 800;
 const MAX_BACKOFF_MS = 30_000;
+/** A backoff this long after the previous one starts again from the initial delay. */
+const BACKOFF_RESET_MS = 120_000;
 /** client-go's minWatchTimeout is 5 minutes; each watch asks for 1x to 2x of it, so that many
  * clients' watches do not all end and reconnect in the same second. */
 const MIN_WATCH_TIMEOUT_S = 300;
@@ -72,8 +84,11 @@ export class Reflector<T extends KubeObject> {
   /** The resourceVersion the store is at: the list's, then each event's. "" before the list. */
   lastSyncResourceVersion = "";
   private stopped = false;
-  /** Failures in a row; an opened watch resets it. */
-  private failures = 0;
+  /** Backoffs in a row, and when the last one ended (a long quiet resets the count). */
+  private backoffs = 0;
+  private lastBackoffAt = Number.NEGATIVE_INFINITY;
+  /** The server said our resourceVersion is too old even to list from: list consistently. */
+  private lastSyncUnavailable = false;
   private synced = false;
   private watch: ClientWatch<T> | undefined;
   private sleeping: { timer: Timer; wake: () => void } | undefined;
@@ -107,53 +122,81 @@ export class Reflector<T extends KubeObject> {
 
   // #region listAndWatch
   /**
-   * 1. List: the first time with resourceVersion "0" (any recent state, served from the API
-   *    server's cache), after a 410 with "" (the newest state, read from the store).
+   * client-go's ListAndWatch, run again and again, with a backoff between runs, until stopped:
+   * 1. List. The first time at resourceVersion "0" (any recent state, from the API server's
+   *    cache); later at the last resourceVersion seen ("not older than": also from the cache,
+   *    unpaginated); and if the server answers that even that is too old (410), at "" — the
+   *    newest state, read consistently from the store, page by page.
    * 2. Replace the store with the list; remember its resourceVersion.
-   * 3. Watch from that resourceVersion, asking for bookmarks; apply each event to the store.
-   * 4. The watch ended normally: go to 3 from the last resourceVersion seen.
-   * 5. 410 Gone: the history is compacted; go to 1, consistently.
-   * 6. Any other failure: back off, then go to 3 (or to 1 if the list never succeeded).
+   * 3. Watch from there, asking for bookmarks; apply each event to the store. A watch that ends
+   *    (the server's timeout) is reopened from the last resourceVersion, without listing.
+   * 4. A 410 in the stream, or a broken stream, ends the run: back off, then go to 1. A watch
+   *    that cannot even be opened because the connection is refused or the server answers 429
+   *    is opened again after a backoff, without listing.
    */
   private async loop(): Promise<void> {
-    let needList = true;
-    let consistent = false;
     while (!this.stopped) {
+      let why: string;
       try {
-        if (needList) {
-          await this.list(consistent);
-          needList = false;
-        }
-        const outcome = await this.watchOnce();
-        if (outcome === "gone") {
-          needList = true;
-          consistent = true;
-        }
+        why = await this.listAndWatch();
       } catch (error) {
-        if (this.stopped) return;
-        if (isGone(error)) {
-          this.emit({
-            type: "gone",
-            resourceVersion: this.lastSyncResourceVersion,
-            message: messageOf(error),
-          });
-          needList = true;
-          consistent = true;
-          continue;
-        }
-        const ms = Math.min(
-          (this.options.initialBackoffMs ?? INITIAL_BACKOFF_MS) * 2 ** this.failures,
-          this.options.maxBackoffMs ?? MAX_BACKOFF_MS,
-        );
-        this.failures += 1;
-        this.emit({ type: "backoff", ms, error: messageOf(error) });
-        await this.sleep(ms);
+        why = messageOf(error);
+        if (isGone(error))
+          this.emit({ type: "gone", resourceVersion: this.lastSyncResourceVersion, message: why });
       }
+      if (this.stopped) return;
+      await this.backoff(why);
+    }
+  }
+
+  /** One run; resolves with why it ended, throws if the list or an unretriable watch failed. */
+  private async listAndWatch(): Promise<string> {
+    await this.list();
+    for (;;) {
+      if (this.stopped) return "stopped";
+      let watch: ClientWatch<T>;
+      try {
+        watch = await this.open();
+      } catch (error) {
+        if (!isRetriableWatchError(error)) throw error;
+        await this.backoff(messageOf(error));
+        continue;
+      }
+      const ended = await this.consume(watch);
+      if (ended !== "ended") return ended;
     }
   }
   // #endregion listAndWatch
 
-  private async list(consistent: boolean): Promise<void> {
+  /** The resourceVersion to list at (client-go's relistResourceVersion). */
+  private relistResourceVersion(): string {
+    if (this.lastSyncUnavailable) return "";
+    return this.lastSyncResourceVersion === "" ? "0" : this.lastSyncResourceVersion;
+  }
+
+  /** Lists; if the server says the resourceVersion is too old (410), lists again at once at "". */
+  private async list(): Promise<void> {
+    try {
+      await this.listAt(this.relistResourceVersion());
+    } catch (error) {
+      if (!isGone(error)) throw error;
+      this.emit({
+        type: "gone",
+        resourceVersion: this.lastSyncResourceVersion,
+        message: messageOf(error),
+      });
+      this.lastSyncUnavailable = true;
+      await this.listAt(this.relistResourceVersion());
+    }
+  }
+
+  private async listAt(requested: string): Promise<void> {
+    // At a resourceVersion other than "0" client-go lists without a limit, so the API server may
+    // answer from its cache (a limit would make it an exact read from the store's history).
+    const limit =
+      requested === "" || requested === "0"
+        ? (this.options.pageSize ?? DEFAULT_PAGE_SIZE)
+        : undefined;
     const items: T[] = [];
     let resourceVersion = "";
     let continueToken: string | undefined;
@@ -162,24 +205,28 @@ export class Reflector<T extends KubeObject> {
         labelSelector: this.options.labelSelector,
         fieldSelector: this.options.fieldSelector,
         // A continued page must not repeat the resourceVersion: the token pins it.
-        ...(continueToken
-          ? { continue: continueToken }
-          : { resourceVersion: consistent ? "" : "0" }),
-        limit: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
+        ...(continueToken ? { continue: continueToken } : { resourceVersion: requested }),
+        ...(limit ? { limit } : {}),
       });
       for (const item of page.items) items.push(item);
       resourceVersion = page.metadata?.resourceVersion ?? "";
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken && !this.stopped);
     if (this.stopped) return;
+    this.lastSyncUnavailable = false;
     this.options.store.replace(items, resourceVersion);
     this.lastSyncResourceVersion = resourceVersion;
     this.synced = true;
-    this.emit({ type: "listed", count: items.length, resourceVersion, consistent });
+    this.emit({
+      type: "listed",
+      count: items.length,
+      resourceVersion,
+      requested,
+      consistent: requested === "",
+    });
   }
 
-  /** One watch, to its end. "gone" when the server said 410 in the stream. */
-  private async watchOnce(): Promise<"ended" | "gone"> {
+  private async open(): Promise<ClientWatch<T>> {
     const from = this.lastSyncResourceVersion;
     const watch = await this.options.listerWatcher.watch({
       labelSelector: this.options.labelSelector,
@@ -191,9 +238,14 @@ export class Reflector<T extends KubeObject> {
         Math.floor(MIN_WATCH_TIMEOUT_S * (1 + Math.random())),
     });
     this.watch = watch;
-    this.failures = 0;
     if (this.stopped) watch.stop();
     this.emit({ type: "watching", resourceVersion: from });
+    return watch;
+  }
+
+  /** Applies one watch's events to its end: "ended" normally, else why the run must end. */
+  private async consume(watch: ClientWatch<T>): Promise<string> {
+    const from = this.lastSyncResourceVersion;
     try {
       for await (const event of watch) {
         if (this.stopped) break;
@@ -213,26 +265,39 @@ export class Reflector<T extends KubeObject> {
             break;
           case "ERROR": {
             const status = object as unknown as { code?: number; message?: string };
-            if (status.code === 410) {
-              this.emit({ type: "gone", resourceVersion: from, message: status.message ?? "" });
-              return "gone";
-            }
-            throw new Error(
-              `watch of ${this.options.name} failed: ${status.message ?? JSON.stringify(object)}`,
-            );
+            const message = status.message ?? JSON.stringify(object);
+            if (status.code === 410) this.emit({ type: "gone", resourceVersion: from, message });
+            return `watch of ${this.options.name} ended with: ${message}`;
           }
         }
         if (event.type !== "BOOKMARK") this.emit({ type: "event", eventType: event.type, object });
         const rv = object.metadata?.resourceVersion;
         if (rv) this.lastSyncResourceVersion = rv;
       }
+    } catch (error) {
+      return `watch of ${this.options.name} broke: ${messageOf(error)}`;
     } finally {
       watch.stop();
       this.watch = undefined;
     }
-    if (!this.stopped)
-      this.emit({ type: "watch-ended", resourceVersion: this.lastSyncResourceVersion });
+    if (this.stopped) return "stopped";
+    this.emit({ type: "watch-ended", resourceVersion: this.lastSyncResourceVersion });
     return "ended";
+  }
+
+  /** client-go's exponential backoff manager: 800 ms, doubling to 30 s, reset after 2 quiet minutes. */
+  private async backoff(why: string): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.lastBackoffAt > BACKOFF_RESET_MS) this.backoffs = 0;
+    const base = Math.min(
+      (this.options.initialBackoffMs ?? INITIAL_BACKOFF_MS) * 2 ** this.backoffs,
+      this.options.maxBackoffMs ?? MAX_BACKOFF_MS,
+    );
+    const ms = Math.round(base * (1 + Math.random() * (this.options.backoffJitter ?? 1)));
+    this.backoffs += 1;
+    this.emit({ type: "backoff", ms, error: why });
+    await this.sleep(ms);
+    this.lastBackoffAt = this.clock.now();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -248,6 +313,12 @@ export class Reflector<T extends KubeObject> {
   private emit(event: ReflectorEvent): void {
     this.options.onEvent?.(event);
   }
+}
+
+/** Open the watch again without listing: the server is restarting or asks us to slow down. */
+function isRetriableWatchError(error: unknown): boolean {
+  if (error instanceof ApiError) return error.code === 429;
+  return /ECONNREFUSED/.test(messageOf(error));
 }
 
 function messageOf(error: unknown): string {
