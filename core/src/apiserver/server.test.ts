@@ -168,6 +168,33 @@ describe("the REST verbs", () => {
     });
   });
 
+  it("a patch that names a resourceVersion applies only to that version (409 otherwise)", async () => {
+    const created = await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+      body: configMap("conditional", { a: "1" }),
+    });
+    const rv = created.json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion;
+    const patch = (body: unknown) =>
+      api.request("PATCH", "/api/v1/namespaces/default/configmaps/conditional", {
+        body,
+        contentType: "application/merge-patch+json",
+      });
+    const first = await patch({ metadata: { resourceVersion: rv }, data: { a: "2" } });
+    expect(first.status).toBe(200);
+    const stale = await patch({ metadata: { resourceVersion: rv }, data: { a: "3" } });
+    expect(stale.status).toBe(409);
+    expect(stale.json()).toMatchObject({
+      reason: "Conflict",
+      message:
+        'Operation cannot be fulfilled on configmaps "conditional": the object has been modified; please apply your changes to the latest version and try again',
+    });
+    const now = await api.request("GET", "/api/v1/namespaces/default/configmaps/conditional");
+    expect(now.json<{ data: Record<string, string> }>().data).toEqual({ a: "2" });
+    expect(
+      (await patch({ data: { a: "4" } })).status,
+      "without a resourceVersion: unconditional",
+    ).toBe(200);
+  });
+
   it("refuses a create in a namespace that does not exist, storing nothing", async () => {
     const res = await api.request("POST", "/api/v1/namespaces/nowhere/configmaps", {
       body: configMap("x"),

@@ -249,7 +249,8 @@ spec:
     expect(await ok(["get", "all", "-n", "all"])).toMatch(
       /^deployment\.apps\/web\s+0\/1\s+0\s+0\s+/m,
     );
-  });
+    // One kubectl process per resource, one after another: give a loaded machine time.
+  }, 90_000);
 
   it("patches with each patch type kubectl offers", async () => {
     await ok(["create", "namespace", "patch"]);

@@ -81,8 +81,12 @@ export interface RegistryDeps {
 /** The finalizers a propagation policy adds, for the garbage collector to act on. */
 const POLICY_FINALIZER = { Foreground: "foregroundDeletion", Orphan: "orphan" } as const;
 
-/** How many times an unconditional update retries after losing a race. */
-const MAX_RETRIES = 10;
+/**
+ * How many times a write retries after losing a race. Kubernetes' etcd3 store retries without a
+ * limit: a lost race means another write succeeded, so the loop always makes progress. 1,000
+ * keeps that promise for any real contention and still ends a runaway loop with a clear error.
+ */
+const MAX_RETRIES = 1000;
 
 export class Registry {
   readonly type: ResourceType;
@@ -254,6 +258,16 @@ export class Registry {
         throw conflict(this.type, name, MODIFIED);
       }
       const object = await options.mutate(clone(old));
+      // A resourceVersion in the new object must be the current one, however it got there: a
+      // patch that sets metadata.resourceVersion is a conditional write (Kubernetes' Store.Update).
+      const wanted = object.metadata.resourceVersion;
+      if (wanted && wanted !== old.metadata.resourceVersion) {
+        options.trace?.(
+          "registry",
+          `the new object's resourceVersion ${wanted} is not the current ${old.metadata.resourceVersion}: conflict`,
+        );
+        throw conflict(this.type, name, MODIFIED);
+      }
       this.checkBelongsHere(object, namespace);
       if (object.metadata.name !== name) {
         throw badRequest(
