@@ -71,25 +71,40 @@ describe("EventRecorder", () => {
     expect(Date.parse(e?.lastTimestamp ?? "") - Date.parse(e?.firstTimestamp ?? "")).toBe(5_000);
   });
 
-  it("folds more than 10 similar events in 10 minutes into one combined event", async () => {
+  it("from the 10th distinct message for one object and reason, records one combined event", async () => {
     const { events, calls, sink } = memorySink();
     const clock = new FakeClock();
     const r = new EventRecorder({ sink, component: "c", clock });
-    for (let i = 0; i < 13; i++) r.event(deployment, "Normal", "Scaled", `to ${i}`);
+    for (let i = 0; i < 13; i++) {
+      r.event(deployment, "Normal", "Scaled", `to ${i}`);
+      // A repeat of a message already seen is counted on its event, not as a new message.
+      if (i === 3) r.event(deployment, "Normal", "Scaled", "to 3");
+    }
     await r.flush();
-    expect(calls.slice(0, 10).every((c) => c.startsWith("create Scaled to "))).toBe(true);
+    expect(calls.slice(0, 5)).toEqual([
+      "create Scaled to 0",
+      "create Scaled to 1",
+      "create Scaled to 2",
+      "create Scaled to 3",
+      "patch count=2",
+    ]);
+    expect(calls.slice(5, 10).every((c) => c.startsWith("create Scaled to "))).toBe(true);
     expect(calls.slice(10)).toEqual([
-      "create Scaled (combined from similar events): to 10",
+      "create Scaled (combined from similar events): to 9",
       "patch count=2",
       "patch count=3",
+      "patch count=4",
     ]);
-    clock.advance(600_000);
-    r.event(deployment, "Normal", "Scaled", "to 99");
-    await r.flush();
-    expect(calls.at(-1)).toBe("create Scaled to 99");
     expect([...events.values()].find((e) => e.message.includes("combined"))?.message).toBe(
       "(combined from similar events): to 12",
     );
+    // Events kept coming, so the group lives on; only a gap of more than 10 minutes ends it.
+    clock.advance(600_000);
+    r.event(deployment, "Normal", "Scaled", "to 98");
+    clock.advance(600_001);
+    r.event(deployment, "Normal", "Scaled", "to 99");
+    await r.flush();
+    expect(calls.slice(-2)).toEqual(["patch count=5", "create Scaled to 99"]);
   });
 
   it("a failed write is logged and dropped; recording never throws", async () => {

@@ -7,9 +7,10 @@
  *   time, and a failed write is logged and dropped (events are best-effort in Kubernetes too).
  * - Repeats are counted, not repeated: the same event (object, type, reason, message, source)
  *   again patches the first one's `count` and `lastTimestamp` (client-go's eventLogger).
- * - Floods are folded: once more than 10 events differing only in message arrive for one object
- *   and reason within 10 minutes, the rest are recorded as one event whose message starts
- *   "(combined from similar events): " (client-go's EventAggregator: maxEvents 10, 600 s).
+ * - Floods are folded: once 10 events with different messages have arrived for one object and
+ *   reason, with no gap of more than 10 minutes, each further one is recorded as one combined
+ *   event whose message starts "(combined from similar events): " (client-go's EventAggregator:
+ *   maxEvents 10, maxIntervalInSeconds 600).
  */
 import type { KubeObject } from "../api/object.ts";
 import { type Clock, realClock } from "../util/clock.ts";
@@ -78,7 +79,7 @@ interface Seen {
 export class EventRecorder {
   private readonly clock: Clock;
   private readonly seen = new Map<string, Seen>();
-  private readonly similar = new Map<string, { times: number[] }>();
+  private readonly similar = new Map<string, { messages: Set<string>; last: number }>();
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private counter = 0;
@@ -100,7 +101,7 @@ export class EventRecorder {
     };
     const namespace = ref.namespace || "default";
     const now = this.clock.now();
-    const combined = this.floods(ref, type, reason, now);
+    const combined = this.floods(ref, type, reason, message, now);
     const text = combined ? `(combined from similar events): ${message}` : message;
     // A combined event is one event whatever its message: later floods patch it.
     const key = [
@@ -159,8 +160,20 @@ export class EventRecorder {
     while (this.pending > 0) await this.queue;
   }
 
-  /** Whether events like this one (any message) now come too often and must be combined. */
-  private floods(ref: ObjectReference, type: EventType, reason: string, now: number): boolean {
+  // #region aggregate
+  /**
+   * client-go's EventAggregator: events alike but for their message are grouped per object,
+   * type, reason and source. Each group remembers its distinct messages while events keep coming
+   * (a gap of more than 10 minutes starts it afresh); from the 10th distinct message on, events
+   * are recorded as one combined event.
+   */
+  private floods(
+    ref: ObjectReference,
+    type: EventType,
+    reason: string,
+    message: string,
+    now: number,
+  ): boolean {
     const key = [
       ref.kind,
       ref.namespace,
@@ -170,14 +183,19 @@ export class EventRecorder {
       reason,
       this.options.component,
     ].join("\u0000");
-    const entry = this.similar.get(key) ?? { times: [] };
-    entry.times = entry.times.filter((t) => now - t < SIMILAR_WINDOW_MS);
-    entry.times.push(now);
-    this.similar.set(key, entry);
+    let group = this.similar.get(key);
+    if (!group || now - group.last > SIMILAR_WINDOW_MS) group = { messages: new Set(), last: now };
+    group.last = now;
+    group.messages.add(message);
+    this.similar.set(key, group);
     if (this.similar.size > CACHE_SIZE)
       this.similar.delete(this.similar.keys().next().value as string);
-    return entry.times.length > MAX_SIMILAR_EVENTS;
+    if (group.messages.size < MAX_SIMILAR_EVENTS) return false;
+    // Keep the set from growing past the limit (client-go pops any one message).
+    group.messages.delete(group.messages.values().next().value as string);
+    return true;
   }
+  // #endregion aggregate
 
   private remember(key: string, seen: Seen): void {
     this.seen.set(key, seen);

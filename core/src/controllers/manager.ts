@@ -22,9 +22,12 @@ import { defaultControllerRateLimiter, RateLimitingQueue } from "../client/workq
 import { type Clock, realClock } from "../util/clock.ts";
 import type { Controller, ControllerContext, ControllerQueue } from "./context.ts";
 import { DeploymentController } from "./deployment/controller.ts";
+import { EndpointsController } from "./endpoints/controller.ts";
+import { EndpointSliceController } from "./endpointslice/controller.ts";
 import { GarbageCollector } from "./garbage-collector/controller.ts";
 import { NamespaceController } from "./namespace/controller.ts";
 import { ReplicaSetController } from "./replicaset/controller.ts";
+import { ServiceAccountController } from "./serviceaccount/controller.ts";
 
 /** Each controller's constructor and kube-controller-manager's default number of workers (--concurrent-*-syncs). */
 export const CONTROLLERS: Record<
@@ -32,9 +35,12 @@ export const CONTROLLERS: Record<
   { make: (ctx: ControllerContext) => Controller; workers: number }
 > = {
   deployment: { make: (ctx) => new DeploymentController(ctx), workers: 5 },
+  endpoints: { make: (ctx) => new EndpointsController(ctx), workers: 5 },
+  endpointslice: { make: (ctx) => new EndpointSliceController(ctx), workers: 5 },
   garbagecollector: { make: (ctx) => new GarbageCollector(ctx), workers: 20 },
   namespace: { make: (ctx) => new NamespaceController(ctx), workers: 10 },
   replicaset: { make: (ctx) => new ReplicaSetController(ctx), workers: 5 },
+  serviceaccount: { make: (ctx) => new ServiceAccountController(ctx), workers: 1 },
 };
 
 export interface ControllerManagerOptions {

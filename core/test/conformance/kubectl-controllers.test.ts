@@ -42,6 +42,13 @@ beforeAll(async () => {
         );
         // A pod deleted between the list and the patch is simply skipped.
         if (fresh.length > 0) await c.setPodsReady(fresh).catch(() => {});
+        // A kubelet finishes graceful deletion once the containers have stopped: here, at once.
+        for (const p of pods.filter((x) => x.metadata.deletionTimestamp)) {
+          await c.client
+            .resource<Pod>(builtinType("pods"), p.metadata.namespace)
+            .delete(p.metadata.name as string, { gracePeriodSeconds: 0 })
+            .catch(() => {});
+        }
       }
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -113,10 +120,16 @@ describe(`kubectl ${kubectl.version} with the controller manager`, () => {
       "deployment.apps/web image updated",
     );
     await ok(["rollout", "status", "deployment/web", "--timeout=20s"]);
-    const history = await ok(["rollout", "history", "deployment/web"]);
+    // The change cause is the Deployment's annotation; the controller copies it to the current ReplicaSet.
+    await ok(["annotate", "deployment/web", "kubernetes.io/change-cause=hello 2.0"]);
+    let history = "";
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !/^2\s+hello 2\.0$/m.test(history)) {
+      history = await ok(["rollout", "history", "deployment/web"]);
+    }
     expect(history).toMatch(/^REVISION\s+CHANGE-CAUSE$/m);
     expect(history).toMatch(/^1\s+<none>$/m);
-    expect(history).toMatch(/^2\s+<none>$/m);
+    expect(history).toMatch(/^2\s+hello 2\.0$/m);
     expect(
       await ok([
         "get",
@@ -139,7 +152,7 @@ describe(`kubectl ${kubectl.version} with the controller manager`, () => {
       ]),
     ).toBe("tinykube/hello:1.0");
     const after = await ok(["rollout", "history", "deployment/web"]);
-    expect(after).toMatch(/^2\s+<none>$/m);
+    expect(after).toMatch(/^2\s+hello 2\.0$/m);
     expect(after).toMatch(/^3\s+<none>$/m);
     expect(after).not.toMatch(/^1\s/m);
     expect(
@@ -232,5 +245,77 @@ describe(`kubectl ${kubectl.version} with the controller manager`, () => {
     } finally {
       kubelet.paused = false;
     }
+  });
+
+  it("delete with each propagation policy: background, foreground (waits for the dependents), orphan", async () => {
+    for (const name of ["bg", "fg", "orphan"]) {
+      await ok(["create", "deployment", name, "--image=tinykube/hello", "--replicas=2"]);
+      await ok(["rollout", "status", `deployment/${name}`, "--timeout=20s"]);
+    }
+    const left = async (app: string) => ({
+      rs: (await ok(["get", "rs", "-l", `app=${app}`, "-o", "name"])).split("\n").filter(Boolean)
+        .length,
+      pods: (await ok(["get", "pods", "-l", `app=${app}`, "-o", "name"]))
+        .split("\n")
+        .filter(Boolean).length,
+    });
+    const until = async (app: string, want: { rs: number; pods: number }) => {
+      const deadline = Date.now() + 15_000;
+      let now = await left(app);
+      while (Date.now() < deadline && JSON.stringify(now) !== JSON.stringify(want)) {
+        await new Promise((r) => setTimeout(r, 50));
+        now = await left(app);
+      }
+      return now;
+    };
+
+    expect(await ok(["delete", "deployment", "bg"])).toBe('deployment.apps "bg" deleted');
+    expect(
+      await until("bg", { rs: 0, pods: 0 }),
+      "the garbage collector removes the ReplicaSet, then its pods",
+    ).toEqual({ rs: 0, pods: 0 });
+
+    // Foreground: kubectl waits until the Deployment is gone, and it goes only after its dependents.
+    expect(await ok(["delete", "deployment", "fg", "--cascade=foreground"])).toBe(
+      'deployment.apps "fg" deleted',
+    );
+    expect(await left("fg"), "nothing left once kubectl returns").toEqual({ rs: 0, pods: 0 });
+
+    expect(await ok(["delete", "deployment", "orphan", "--cascade=orphan"])).toBe(
+      'deployment.apps "orphan" deleted',
+    );
+    const orphans = await until("orphan", { rs: 1, pods: 2 });
+    expect(orphans, "the ReplicaSet and its pods stay").toEqual({ rs: 1, pods: 2 });
+    expect(
+      await ok([
+        "get",
+        "rs",
+        "-l",
+        "app=orphan",
+        "-o",
+        "jsonpath={.items[0].metadata.ownerReferences}",
+      ]),
+    ).toBe("");
+  });
+
+  it("delete namespace removes everything in it, then the namespace", async () => {
+    await ok(["create", "namespace", "doomed"]);
+    await ok([
+      "create",
+      "deployment",
+      "web",
+      "-n",
+      "doomed",
+      "--image=tinykube/hello",
+      "--replicas=2",
+    ]);
+    await ok(["create", "configmap", "settings", "-n", "doomed", "--from-literal=a=b"]);
+    await ok(["rollout", "status", "deployment/web", "-n", "doomed", "--timeout=20s"]);
+    // kubectl waits until the namespace is gone.
+    expect(await ok(["delete", "namespace", "doomed", "--timeout=30s"])).toBe(
+      'namespace "doomed" deleted',
+    );
+    const gone = await k(["get", "namespace", "doomed"]);
+    expect(gone.err).toBe('Error from server (NotFound): namespaces "doomed" not found');
   });
 });

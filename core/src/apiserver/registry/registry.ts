@@ -668,7 +668,14 @@ export class Registry {
  */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
+/** ObjectMeta's lists and maps that Go serializes with omitempty: empty ones are not there at all. */
+const OMIT_EMPTY = ["labels", "annotations", "ownerReferences", "finalizers", "managedFields"] as const;
+
 function encodeWithinLimit(object: KubeObject): string {
+  for (const field of OMIT_EMPTY) {
+    const value = object.metadata[field];
+    if (value !== undefined && Object.keys(value).length === 0) delete object.metadata[field];
+  }
   const value = encode(object);
   if (Buffer.byteLength(value) > MAX_OBJECT_BYTES) {
     throw requestEntityTooLarge(

@@ -47,12 +47,16 @@ export function sameTemplate(a: PodTemplateSpec, b: PodTemplateSpec): boolean {
 }
 
 /** The Deployment's annotations a ReplicaSet carries, plus its revision. */
-function rsAnnotations(d: Deployment, revision: string, replicas: number): Record<string, string> {
-  const copied = Object.fromEntries(
+/** The Deployment's annotations that its ReplicaSets carry too. */
+function copiedAnnotations(d: Deployment): Record<string, string> {
+  return Object.fromEntries(
     Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !NOT_COPIED.has(k)),
   );
+}
+
+function rsAnnotations(d: Deployment, revision: string, replicas: number): Record<string, string> {
   return {
-    ...copied,
+    ...copiedAnnotations(d),
     [REVISION_ANNOTATION]: revision,
     ...replicasAnnotations(scaleSpecOf(d, replicas)),
   };
@@ -90,17 +94,24 @@ export async function findOrCreateNewReplicaSet(
     maxRevision(olds.map((rs) => ({ annotations: rs.metadata.annotations }))) + 1,
   );
   if (existing) {
-    const current = revisionOf({ annotations: existing.metadata.annotations }) ?? 0;
-    if (current >= Number(next)) return { newRS: existing, created: false };
+    // SetNewReplicaSetAnnotations: the Deployment's annotations (kubernetes.io/change-cause, ...)
+    // follow it to its current ReplicaSet on every sync, and the revision is the highest.
     const annotations: Record<string, string> = {
       ...existing.metadata.annotations,
-      [REVISION_ANNOTATION]: next,
+      ...copiedAnnotations(d),
     };
-    if (current > 0) {
-      const history = existing.metadata.annotations?.[REVISION_HISTORY_ANNOTATION];
-      annotations[REVISION_HISTORY_ANNOTATION] = history
-        ? `${history},${current}`
-        : String(current);
+    const current = revisionOf({ annotations: existing.metadata.annotations }) ?? 0;
+    if (current < Number(next)) {
+      annotations[REVISION_ANNOTATION] = next;
+      if (current > 0) {
+        const history = existing.metadata.annotations?.[REVISION_HISTORY_ANNOTATION];
+        annotations[REVISION_HISTORY_ANNOTATION] = history
+          ? `${history},${current}`
+          : String(current);
+      }
+    }
+    if (canonicalJson(annotations) === canonicalJson(existing.metadata.annotations ?? {})) {
+      return { newRS: existing, created: false };
     }
     const updated = await ops.replicaSets.in(existing.metadata.namespace).update({
       ...existing,

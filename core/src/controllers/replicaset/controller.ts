@@ -129,7 +129,8 @@ export class ReplicaSetController implements Controller {
       // A pod that just became ready counts as available only minReadySeconds later: look again then.
       const minReady = rs.spec.minReadySeconds ?? 0;
       if (minReady > 0 && !isPodReady(old) && isPodReady(pod))
-        this.queue.addAfter(keyOf(rs), minReady * 1000 + 1);
+        // Kubernetes adds a second "to avoid milliseconds skew in AddAfter".
+        this.queue.addAfter(keyOf(rs), minReady * 1000 + 1000);
       return;
     }
     if (!controllerOf(pod))
@@ -304,6 +305,17 @@ export class ReplicaSetController implements Controller {
     failure: Error | undefined,
   ): Promise<void> {
     const status = replicaSetStatus(rs, pods, failure?.message, this.ctx.clock.now());
+    // All ready but not all available yet: look again when minReadySeconds will have passed.
+    const minReady = rs.spec.minReadySeconds ?? 0;
+    const replicas = rs.spec.replicas ?? 1;
+    if (
+      !failure &&
+      minReady > 0 &&
+      status.readyReplicas === replicas &&
+      status.availableReplicas !== replicas
+    ) {
+      this.queue.addAfter(keyOf(rs), minReady * 1000);
+    }
     if (JSON.stringify(status) === JSON.stringify(rs.status ?? {})) return;
     try {
       await this.replicaSets.in(rs.metadata.namespace).updateStatus({ ...rs, status });
