@@ -669,7 +669,13 @@ export class Registry {
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
 /** ObjectMeta's lists and maps that Go serializes with omitempty: empty ones are not there at all. */
-const OMIT_EMPTY = ["labels", "annotations", "ownerReferences", "finalizers", "managedFields"] as const;
+const OMIT_EMPTY = [
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+  "managedFields",
+] as const;
 
 function encodeWithinLimit(object: KubeObject): string {
   for (const field of OMIT_EMPTY) {
