@@ -107,6 +107,38 @@ describe("EventRecorder", () => {
     expect(calls.slice(-2)).toEqual(["patch count=5", "create Scaled to 99"]);
   });
 
+  it("drops spam: 25 events per object and type, then one every 5 minutes; dropped repeats still count", async () => {
+    const { events, calls, sink } = memorySink();
+    const clock = new FakeClock();
+    const r = new EventRecorder({ sink, component: "replicaset-controller", clock });
+    for (let i = 0; i < 40; i++)
+      r.event(deployment, "Normal", "SuccessfulCreate", "Created pod: web-x");
+    for (let i = 0; i < 40; i++) r.event(deployment, "Warning", "FailedCreate", "quota");
+    await r.flush();
+    expect(calls, "25 writes for each type, of 80 recorded").toHaveLength(50);
+    expect(calls.filter((c) => c.startsWith("create")).length, "one create per type").toBe(2);
+    clock.advance(299_000);
+    r.event(deployment, "Normal", "SuccessfulCreate", "Created pod: web-x");
+    await r.flush();
+    expect(calls).toHaveLength(50);
+    clock.advance(1_000);
+    r.event(deployment, "Normal", "SuccessfulCreate", "Created pod: web-x");
+    await r.flush();
+    expect(calls.at(-1), "a token after 300 s; the 15 dropped repeats are in the count").toBe(
+      "patch count=42",
+    );
+    const other: typeof deployment = {
+      ...deployment,
+      metadata: { ...deployment.metadata, name: "api", uid: "u-2" },
+    };
+    r.event(other, "Normal", "SuccessfulCreate", "Created pod: api-x");
+    await r.flush();
+    expect(calls.at(-1), "another object has its own bucket").toBe(
+      "create SuccessfulCreate Created pod: api-x",
+    );
+    expect(events.size).toBe(3);
+  });
+
   it("a failed write is logged and dropped; recording never throws", async () => {
     const logged: string[] = [];
     const sink: EventSink = {

@@ -11,10 +11,13 @@
  *   reason, with no gap of more than 10 minutes, each further one is recorded as one combined
  *   event whose message starts "(combined from similar events): " (client-go's EventAggregator:
  *   maxEvents 10, maxIntervalInSeconds 600).
+ * - Spam is dropped: per component, object and type, 25 events, then one every 5 minutes
+ *   (client-go's spam filter); a repeat dropped still counts towards the next one written.
  */
 import type { KubeObject } from "../api/object.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { isNotFound, type ResourceClient } from "./rest.ts";
+import { TokenBucket } from "./token-bucket.ts";
 
 export type EventType = "Normal" | "Warning";
 
@@ -66,6 +69,9 @@ export interface RecorderOptions {
 /** client-go's defaults for the aggregator. */
 const MAX_SIMILAR_EVENTS = 10;
 const SIMILAR_WINDOW_MS = 600_000;
+/** client-go's spam filter: a burst of 25 events per object, then one every 300 s. */
+const SPAM_BURST = 25;
+const SPAM_QPS = 1 / 300;
 /** client-go remembers 4,096 keys in each LRU cache. */
 const CACHE_SIZE = 4096;
 
@@ -80,6 +86,7 @@ export class EventRecorder {
   private readonly clock: Clock;
   private readonly seen = new Map<string, Seen>();
   private readonly similar = new Map<string, { messages: Set<string>; last: number }>();
+  private readonly spam = new Map<string, TokenBucket>();
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private counter = 0;
@@ -116,8 +123,11 @@ export class EventRecorder {
     ].join("\u0000");
     const time = new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
     const previous = this.seen.get(key);
+    const allowed = this.spamAllows(ref, type);
     if (previous) {
       previous.count += 1;
+      // Dropped by the spam filter: the count still grows, and the next write carries it.
+      if (!allowed) return;
       const { name, count } = previous;
       this.write(
         () =>
@@ -128,6 +138,7 @@ export class EventRecorder {
       );
       return;
     }
+    if (!allowed) return;
     // client-go names an event "<object>.<nanoseconds in hex>"; the counter keeps names unique
     // within one millisecond of our clock.
     const name = `${ref.name}.${(BigInt(now) * 1_000_000n + BigInt(this.counter++ % 1_000_000)).toString(16)}`;
@@ -196,6 +207,31 @@ export class EventRecorder {
     return true;
   }
   // #endregion aggregate
+
+  /**
+   * client-go's spam filter: per source, object and type, a token bucket of 25 events refilled at
+   * one every 5 minutes. A ReplicaSet creating 10,000 pods records 25 SuccessfulCreate events
+   * and then about one every 5 minutes, not 10,000 API writes.
+   */
+  private spamAllows(ref: ObjectReference, type: EventType): boolean {
+    const key = [
+      this.options.component,
+      this.options.host,
+      ref.kind,
+      ref.namespace,
+      ref.name,
+      ref.uid,
+      ref.apiVersion,
+      type,
+    ].join("\u0000");
+    let bucket = this.spam.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(SPAM_QPS, SPAM_BURST, this.clock);
+      this.spam.set(key, bucket);
+      if (this.spam.size > CACHE_SIZE) this.spam.delete(this.spam.keys().next().value as string);
+    }
+    return bucket.tryTake();
+  }
 
   private remember(key: string, seen: Seen): void {
     this.seen.set(key, seen);

@@ -94,15 +94,22 @@ export function startControllerManager(
   const clock = options.clock ?? realClock;
   const log = options.log ?? (() => {});
   const identity = options.identity ?? `${hostname()}_${randomUUID()}`;
-  const client = new RestClient({
-    server: options.server,
-    caPem: options.caPem,
-    token: options.token,
-    userAgent: "kube-controller-manager",
-    qps: options.qps ?? 20,
-    burst: options.burst ?? 30,
-    clock,
-  });
+  /**
+   * kube-controller-manager builds a client per controller from one configuration (its
+   * clientbuilder), so each controller has its own request budget of --kube-api-qps and
+   * --kube-api-burst, and its own user agent; the informers and the leader election have theirs.
+   */
+  const newClient = (name?: string) =>
+    new RestClient({
+      server: options.server,
+      caPem: options.caPem,
+      token: options.token,
+      userAgent: name ? `kube-controller-manager/${name}` : "kube-controller-manager",
+      qps: options.qps ?? 20,
+      burst: options.burst ?? 30,
+      clock,
+    });
+  const client = newClient();
   const names = options.controllers ?? Object.keys(CONTROLLERS);
   for (const name of names)
     if (!CONTROLLERS[name])
@@ -114,9 +121,11 @@ export function startControllerManager(
   // #region lead
   /** Leading: build informers and controllers, wait for the caches, run the workers. */
   const lead = (signal: AbortSignal | undefined) => {
-    const informers = new SharedInformerFactory(client, { clock });
+    const informerClient = newClient("shared-informers");
+    const informers = new SharedInformerFactory(informerClient, { clock });
     const recorders = new Map<string, EventRecorder>();
-    const ctx: ControllerContext = {
+    const clients: RestClient[] = [informerClient];
+    const base: ControllerContext = {
       client,
       informers,
       clock,
@@ -142,9 +151,11 @@ export function startControllerManager(
         return options.onQueue ? traced(queue, name, options.onQueue) : queue;
       },
     };
-    const controllers = names.map((name) =>
-      (CONTROLLERS[name] as (typeof CONTROLLERS)[string]).make(ctx),
-    );
+    const controllers = names.map((name) => {
+      const own = newClient(`${name}-controller`);
+      clients.push(own);
+      return (CONTROLLERS[name] as (typeof CONTROLLERS)[string]).make({ ...base, client: own });
+    });
     informers.start();
     const running = informers
       .waitForCacheSync()
@@ -171,6 +182,7 @@ export function startControllerManager(
         await informers.stop();
         await running;
         await Promise.all([...recorders.values()].map((r) => r.flush()));
+        for (const c of clients) c.close();
       })();
       return stopping;
     };

@@ -562,8 +562,23 @@ function gvkKey(gvk: GroupVersionKind): string {
   return `${gvk.group}/${gvk.version}/${gvk.kind}`;
 }
 
+/**
+ * The index of each schema map, built once: request bodies are checked against the built-in map
+ * on every write, and rebuilding it each time cost a few percent of the API server's CPU.
+ */
+const gvkIndexes = new WeakMap<SchemaMap, { names: number; index: Map<string, string> }>();
+
 /** Which component describes each group/version/kind. */
 function indexByGroupVersionKind(schemas: SchemaMap): Map<string, string> {
+  const names = Object.keys(schemas).length;
+  const cached = gvkIndexes.get(schemas);
+  if (cached && cached.names === names) return cached.index;
+  const index = buildGvkIndex(schemas);
+  gvkIndexes.set(schemas, { names, index });
+  return index;
+}
+
+function buildGvkIndex(schemas: SchemaMap): Map<string, string> {
   const index = new Map<string, string>();
   for (const [name, schema] of Object.entries(schemas)) {
     for (const gvk of schema["x-kubernetes-group-version-kind"] ?? []) {

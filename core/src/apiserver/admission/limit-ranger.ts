@@ -100,10 +100,13 @@ function applies({ type, operation, subresource }: AdmissionRequest): boolean {
 
 /** The namespace's LimitRanges, defaulted as Kubernetes stores them. */
 async function limitRangesOf(request: AdmissionRequest): Promise<LimitRange[]> {
-  const list = await request.server
-    .registry(limitRanges)
-    .list(request.object.metadata.namespace as string);
-  return list.items.map((item) => applyLimitRangeDefaults(clone(item)) as LimitRange);
+  // From the watch cache, as Kubernetes' LimitRanger reads through a lister; when the cache has
+  // none it looks in the store too, so a LimitRange created a moment ago is not missed.
+  const registry = request.server.registry(limitRanges);
+  const namespace = request.object.metadata.namespace as string;
+  let items = await registry.listCached(namespace);
+  if (items.length === 0) items = (await registry.list(namespace)).items;
+  return items.map((item) => applyLimitRangeDefaults(clone(item)) as LimitRange);
 }
 
 // #region defaults

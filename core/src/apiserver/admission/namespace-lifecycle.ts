@@ -17,7 +17,7 @@ export const namespaceLifecycle: AdmissionPlugin = {
     const name = object.metadata.namespace as string;
     let namespace: KubeObject;
     try {
-      namespace = await request.server.registry(namespaces).get(undefined, name);
+      namespace = await request.server.registry(namespaces).getCached(undefined, name);
     } catch {
       throw notFound(namespaces, name);
     }

@@ -29,7 +29,7 @@ export const serviceAccount: AdmissionPlugin = {
     const name = (object.spec as PodSpecLike).serviceAccountName as string;
     const namespace = object.metadata.namespace as string;
     try {
-      await request.server.registry(serviceAccounts).get(namespace, name);
+      await request.server.registry(serviceAccounts).getCached(namespace, name);
     } catch {
       throw forbidden(
         `pods "${object.metadata.name}" is forbidden: error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`,

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { KubeObject } from "../../api/object.ts";
 import { BUILTIN_TYPES, type ResourceType } from "../../api/scheme.ts";
 import {
@@ -65,6 +65,34 @@ afterEach(async () => {
 });
 
 describe("create", () => {
+  it("a generated name that is taken is generated again, up to 8 attempts in all", async () => {
+    const r = registry(configmaps);
+    const cm = (meta: KubeObject["metadata"]): KubeObject => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta,
+    });
+    await r.create("default", cm({ name: "web-bbbbb" }));
+    let calls = 0;
+    // The first name drawn is web-bbbbb (index 0 five times), the next is different.
+    const random = vi.spyOn(Math, "random").mockImplementation(() => (calls++ < 5 ? 0 : 0.5));
+    try {
+      const created = await r.create("default", cm({ generateName: "web-" }));
+      expect(created.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
+      expect(created.metadata.name).not.toBe("web-bbbbb");
+      random.mockImplementation(() => 0);
+      expect(await failure(r.create("default", cm({ generateName: "web-" })))).toMatchObject({
+        code: 409,
+        reason: "AlreadyExists",
+      });
+      expect(random.mock.calls.length, "8 names of 5 letters drawn for the second create").toBe(
+        5 + 5 + 8 * 5,
+      );
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   it("sets uid, creationTimestamp, generation and resourceVersion; a second create gets AlreadyExists", async () => {
     const r = registry(deployments);
     const created = await r.create("default", deployment("web"));

@@ -81,6 +81,9 @@ export interface RegistryDeps {
 /** The finalizers a propagation policy adds, for the garbage collector to act on. */
 const POLICY_FINALIZER = { Foreground: "foregroundDeletion", Orphan: "orphan" } as const;
 
+/** kube-apiserver's maxNameGenerationCreateAttempts. */
+const GENERATE_NAME_ATTEMPTS = 8;
+
 /**
  * How many times a write retries after losing a race. Kubernetes' etcd3 store retries without a
  * limit: a lost race means another write succeeded, so the loop always makes progress. 1,000
@@ -119,6 +122,23 @@ export class Registry {
     return decode(kv);
   }
 
+  /**
+   * A read for admission plugins, as Kubernetes' plugins read through informers' listers: from
+   * the watch cache, which may be a moment behind; an object it does not have yet is looked up
+   * in the store ("live lookup"), so a namespace or ServiceAccount created just before is found.
+   * The object is shared with the cache: read it, never change it.
+   */
+  async getCached(namespace: string | undefined, name: string): Promise<KubeObject> {
+    await this.cache.start();
+    return this.cache.object(this.key(namespace, name)) ?? this.get(namespace, name);
+  }
+
+  /** A namespace's objects from the watch cache, for admission (shared: read only). */
+  async listCached(namespace: string | undefined): Promise<KubeObject[]> {
+    await this.cache.start();
+    return this.cache.list(namespace);
+  }
+
   // #region create
   /**
    * 1. check the object belongs at this URL; fill in namespace and a generated name;
@@ -130,6 +150,28 @@ export class Registry {
     namespace: string | undefined,
     input: KubeObject,
     options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    if (input.metadata?.name || !input.metadata?.generateName)
+      return this.createOnce(namespace, input, options);
+    // A generated name that happens to be taken is generated again (Kubernetes 1.32+, KEP-4420:
+    // up to 8 attempts), so a ReplicaSet's 10,000th pod does not fail on a 5-letter collision.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.createOnce(namespace, input, options);
+      } catch (error) {
+        if (
+          attempt >= GENERATE_NAME_ATTEMPTS ||
+          (error as { reason?: string }).reason !== "AlreadyExists"
+        )
+          throw error;
+      }
+    }
+  }
+
+  private async createOnce(
+    namespace: string | undefined,
+    input: KubeObject,
+    options: WriteOptions,
   ): Promise<KubeObject> {
     const object = clone(input);
     this.checkBelongsHere(object, namespace);

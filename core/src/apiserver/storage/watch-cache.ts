@@ -133,6 +133,11 @@ export class WatchCache {
     this.waiters = [];
   }
 
+  /** The cached object under a storage key, if the cache has it (shared: do not change it). */
+  object(key: string): KubeObject | undefined {
+    return this.objects.get(key);
+  }
+
   /** Objects in key order, optionally one namespace's, as of `revision`. */
   list(namespace: string | undefined, filter: ObjectFilter = () => true): KubeObject[] {
     const prefix = storagePrefixOf(this.type, namespace);

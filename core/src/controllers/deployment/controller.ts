@@ -27,7 +27,13 @@ import { builtinType } from "../../client/factory.ts";
 import { keyOf } from "../../client/indexer.ts";
 import { type SharedIndexInformer, unwrapTombstone } from "../../client/informer.ts";
 import { isNotFound, type ResourceClient } from "../../client/rest.ts";
-import { claim, ensureOwnerCurrent } from "../claim.ts";
+import {
+  CONTROLLER_INDEX,
+  claim,
+  claimCandidates,
+  controllerIndexFunc,
+  ensureOwnerCurrent,
+} from "../claim.ts";
 import type { Controller, ControllerContext, ControllerQueue } from "../context.ts";
 import { controllerOf, isPodActive, namespacedKey } from "../pods.ts";
 import { runWorkers } from "../worker.ts";
@@ -74,6 +80,7 @@ export class DeploymentController implements Controller {
     this.dInformer = ctx.informers.informerFor<Deployment>("apps/deployments");
     this.rsInformer = ctx.informers.informerFor<ReplicaSet>("apps/replicasets");
     this.podInformer = ctx.informers.informerFor<Pod>("pods");
+    this.rsInformer.indexer.ensureIndex(CONTROLLER_INDEX, controllerIndexFunc);
     this.dInformer.addEventHandler({
       onAdd: (d) => this.enqueue(d),
       onUpdate: (_old, d) => this.enqueue(d),
@@ -173,7 +180,7 @@ export class DeploymentController implements Controller {
     const rses = await claim<ReplicaSet>({
       owner: d,
       selector,
-      candidates: this.rsInformer.indexer.byIndex("namespace", d.metadata.namespace ?? ""),
+      candidates: claimCandidates(this.rsInformer.indexer, d),
       patchOwners: (rs, ownerReferences) =>
         this.ops.replicaSets
           .in(rs.metadata.namespace)

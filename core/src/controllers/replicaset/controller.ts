@@ -24,8 +24,14 @@ import { builtinType } from "../../client/factory.ts";
 import { keyOf, OWNER_UID_INDEX, ownerUidIndexFunc } from "../../client/indexer.ts";
 import type { SharedIndexInformer } from "../../client/informer.ts";
 import { unwrapTombstone } from "../../client/informer.ts";
-import { isNotFound, type ResourceClient } from "../../client/rest.ts";
-import { claim, ensureOwnerCurrent } from "../claim.ts";
+import { isConflict, isNotFound, type ResourceClient } from "../../client/rest.ts";
+import {
+  CONTROLLER_INDEX,
+  claim,
+  claimCandidates,
+  controllerIndexFunc,
+  ensureOwnerCurrent,
+} from "../claim.ts";
 import type { Controller, ControllerContext, ControllerQueue } from "../context.ts";
 import { Expectations } from "../expectations.ts";
 import {
@@ -61,6 +67,7 @@ export class ReplicaSetController implements Controller {
     this.rsInformer = ctx.informers.informerFor<ReplicaSet>("apps/replicasets");
     this.podInformer = ctx.informers.informerFor<Pod>("pods");
     this.podInformer.indexer.ensureIndex(OWNER_UID_INDEX, ownerUidIndexFunc);
+    this.podInformer.indexer.ensureIndex(CONTROLLER_INDEX, controllerIndexFunc);
     this.rsInformer.indexer.ensureIndex(OWNER_UID_INDEX, ownerUidIndexFunc);
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.enqueue(rs),
@@ -174,9 +181,7 @@ export class ReplicaSetController implements Controller {
     }
     const needsSync = this.expectations.satisfied(key);
     const selector = selectorFromLabelSelector(rs.spec.selector);
-    const candidates = this.podInformer.indexer
-      .byIndex("namespace", rs.metadata.namespace ?? "")
-      .filter(isPodActive);
+    const candidates = claimCandidates(this.podInformer.indexer, rs).filter(isPodActive);
     const pods = await claim<Pod>({
       owner: rs,
       selector,
@@ -317,11 +322,22 @@ export class ReplicaSetController implements Controller {
       this.queue.addAfter(keyOf(rs), minReady * 1000);
     }
     if (JSON.stringify(status) === JSON.stringify(rs.status ?? {})) return;
+    const client = this.replicaSets.in(rs.metadata.namespace);
     try {
-      await this.replicaSets.in(rs.metadata.namespace).updateStatus({ ...rs, status });
+      try {
+        await client.updateStatus({ ...rs, status });
+      } catch (error) {
+        // The cached copy was stale (someone scaled it meanwhile): Kubernetes reads it afresh and
+        // tries once more (statusUpdateRetries = 1) before giving the key back to the queue.
+        if (!isConflict(error)) throw error;
+        const fresh = await client.get(rs.metadata.name as string);
+        await client.updateStatus({
+          ...fresh,
+          status: { ...status, observedGeneration: rs.metadata.generation },
+        });
+      }
     } catch (error) {
-      // Deleted meanwhile: nothing to report on. A conflict (a stale cached copy) is thrown and
-      // retried; by then the informer holds the newer ReplicaSet.
+      // Deleted meanwhile: nothing to report on.
       if (!isNotFound(error)) throw error;
     }
   }
