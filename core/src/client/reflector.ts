@@ -18,6 +18,7 @@
  */
 import type { KubeList, KubeObject } from "../api/object.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
+import { messageOf } from "../util/errors.ts";
 import { ApiError, type ClientWatch, isGone, type ListOptions, type WatchOptions } from "./rest.ts";
 
 /** What the reflector needs from the server; ResourceClient has it, and so can a test fake. */
@@ -319,8 +320,4 @@ export class Reflector<T extends KubeObject> {
 function isRetriableWatchError(error: unknown): boolean {
   if (error instanceof ApiError) return error.code === 429;
   return /ECONNREFUSED/.test(messageOf(error));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -10,6 +10,7 @@
  *   reconciled again afterwards (the queue's processing set), never by two workers at once.
  * - The loop ends when the queue is shut down and drained.
  */
+import { messageOf } from "../util/errors.ts";
 
 /** What a worker needs of the queue (the rate-limited work queue has it). */
 export interface WorkQueue<T> {
@@ -47,6 +48,12 @@ export async function processNextWorkItem<T>({
   return true;
 }
 // #endregion processNextWorkItem
+
+/** The `onError` controllers use: a log line naming the controller and the key; the retry follows. */
+export function logFailedSync(log: (line: string) => void, controller: string) {
+  return (key: unknown, error: unknown): void =>
+    log(`[${controller}] sync of ${key} failed, will retry: ${messageOf(error)}`);
+}
 
 /** Runs `workers` loops side by side until the queue shuts down. */
 export async function runWorkers<T>(workers: number, options: WorkerOptions<T>): Promise<void> {

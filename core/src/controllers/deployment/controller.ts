@@ -36,7 +36,7 @@ import {
 } from "../claim.ts";
 import type { Controller, ControllerContext, ControllerQueue } from "../context.ts";
 import { controllerOf, isPodActive, namespacedKey } from "../pods.ts";
-import { runWorkers } from "../worker.ts";
+import { logFailedSync, runWorkers } from "../worker.ts";
 import {
   calculateStatus,
   type DeploymentStatus,
@@ -145,8 +145,7 @@ export class DeploymentController implements Controller {
     await runWorkers(workers, {
       queue: this.queue,
       reconcile: (key) => this.reconcile(key),
-      onError: (key, error) =>
-        this.ctx.log(`[${this.name}] sync of ${key} failed, will retry: ${messageOf(error)}`),
+      onError: logFailedSync(this.ctx.log, this.name),
     });
   }
 
@@ -406,8 +405,4 @@ function counts(rs: ReplicaSet) {
 
 function scalable(rs: ReplicaSet) {
   return { ...counts(rs), ...annotated(rs) };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -29,12 +29,9 @@ import { keyOf, splitKey } from "../../client/indexer.ts";
 import type { SharedIndexInformer } from "../../client/informer.ts";
 import { unwrapTombstone } from "../../client/informer.ts";
 import { isNotFound, type ResourceClient, reasonOf } from "../../client/rest.ts";
+import { messageOf } from "../../util/errors.ts";
 import type { Controller, ControllerContext, ControllerQueue } from "../context.ts";
-import {
-  isNamespaceTerminating,
-  messageOf,
-  StaleInformerCacheError,
-} from "../endpointslice/errors.ts";
+import { isNamespaceTerminating, StaleInformerCacheError } from "../endpointslice/errors.ts";
 import {
   serviceSelector,
   servicesSelecting,
@@ -46,7 +43,7 @@ import {
   LAST_CHANGE_TRIGGER_TIME_ANNOTATION,
   TriggerTimeTracker,
 } from "../endpointslice/trigger-time.ts";
-import { runWorkers } from "../worker.ts";
+import { logFailedSync, runWorkers } from "../worker.ts";
 import { canonical, type EndpointSubset } from "./repack.ts";
 import { StaleEndpointsTracker } from "./stale.ts";
 import { desiredSubsets } from "./subsets.ts";
@@ -125,8 +122,7 @@ export class EndpointsController implements Controller {
     await runWorkers(workers, {
       queue: this.queue,
       reconcile: (key) => this.reconcile(key),
-      onError: (key, error) =>
-        this.ctx.log(`[${this.name}] sync of ${key} failed, will retry: ${messageOf(error)}`),
+      onError: logFailedSync(this.ctx.log, this.name),
     });
   }
 

@@ -33,9 +33,10 @@ import { keyOf, splitKey } from "../../client/indexer.ts";
 import type { SharedIndexInformer } from "../../client/informer.ts";
 import { unwrapTombstone } from "../../client/informer.ts";
 import { defaultControllerRateLimiter, type RateLimiter } from "../../client/workqueue/index.ts";
+import { messageOf } from "../../util/errors.ts";
 import type { Controller, ControllerContext, ControllerQueue } from "../context.ts";
-import { runWorkers } from "../worker.ts";
-import { messageOf, StaleInformerCacheError } from "./errors.ts";
+import { logFailedSync, runWorkers } from "../worker.ts";
+import { StaleInformerCacheError } from "./errors.ts";
 import { serviceSelector, servicesSelecting, servicesToUpdateOnPodChange } from "./membership.ts";
 import { Reconciler } from "./reconciler.ts";
 import { CONTROLLER_QUALIFIED_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME } from "./slice-labels.ts";
@@ -165,8 +166,7 @@ export class EndpointSliceController implements Controller {
     await runWorkers(workers, {
       queue: this.queue,
       reconcile: (key) => this.reconcile(key),
-      onError: (key, error) =>
-        this.ctx.log(`[${this.name}] sync of ${key} failed, will retry: ${messageOf(error)}`),
+      onError: logFailedSync(this.ctx.log, this.name),
     });
   }
 

@@ -2,7 +2,9 @@
  * Errors the endpoints and endpointslice controllers tell apart (pkg/controller/util/endpointslice
  * errors.go; apimachinery's HasStatusCause).
  */
+
 import { ApiError } from "../../client/rest.ts";
+import { messageOf } from "../../util/errors.ts";
 
 /**
  * The cache is behind this controller's own writes: the sync is retried after a back-off, by
@@ -30,8 +32,4 @@ export function aggregate(errors: unknown[]): Error | undefined {
   if (errors.length === 1)
     return errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
   return new Error(`[${errors.map(messageOf).join(", ")}]`);
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

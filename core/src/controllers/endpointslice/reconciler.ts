@@ -16,6 +16,7 @@
 import type { KubeObject } from "../../api/object.ts";
 import type { EndpointSlice, Pod, Service } from "../../api/types.ts";
 import { isNotFound, type ResourceClient } from "../../client/rest.ts";
+import { messageOf } from "../../util/errors.ts";
 import {
   type AddressType,
   addressTypesForService,
@@ -24,7 +25,7 @@ import {
   podToEndpoint,
   portMapKey,
 } from "./desired.ts";
-import { aggregate, isNamespaceTerminating, messageOf } from "./errors.ts";
+import { aggregate, isNamespaceTerminating } from "./errors.ts";
 import { shouldPodBeInEndpoints } from "./membership.ts";
 import {
   type DesiredGroup,

@@ -25,6 +25,7 @@ import { apiVersionOfType } from "../../api/scheme.ts";
 import type { EventRecorder } from "../../client/events.ts";
 import { unwrapTombstone } from "../../client/informer.ts";
 import { isNotFound } from "../../client/rest.ts";
+import { messageOf } from "../../util/errors.ts";
 import type { Controller, ControllerContext, ControllerQueue } from "../context.ts";
 import { runWorkers } from "../worker.ts";
 import { AbsentOwnerCache } from "./absent-owner-cache.ts";
@@ -39,7 +40,6 @@ import {
 } from "./graph.ts";
 import { GraphBuilder, type GraphEvent } from "./graph-builder.ts";
 import {
-  messageOf,
   NamespacedOwnerOfClusterScopedObjectError,
   Operations,
   type PropagationPolicy,

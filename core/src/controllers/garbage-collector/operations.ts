@@ -16,6 +16,7 @@ import type { DeleteOptions, KubeObject, OwnerReference } from "../../api/object
 import type { ResourceType } from "../../api/scheme.ts";
 import { isConflict, isNotFound, type RestClient } from "../../client/rest.ts";
 import type { Clock } from "../../util/clock.ts";
+import { messageOf } from "../../util/errors.ts";
 import { describeIdentity, type ObjectIdentity } from "./graph.ts";
 import { resourceFor } from "./resources.ts";
 
@@ -175,8 +176,4 @@ export class Operations {
       throw new NamespacedOwnerOfClusterScopedObjectError(item);
     return this.client.resource(type, type.namespaced ? item.namespace : undefined);
   }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

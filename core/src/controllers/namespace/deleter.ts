@@ -29,6 +29,7 @@ import {
   reasonOf,
 } from "../../client/rest.ts";
 import type { Clock } from "../../util/clock.ts";
+import { messageOf } from "../../util/errors.ts";
 import { NamespaceConditionUpdater } from "./conditions.ts";
 import { type Discovered, discoverNamespacedResources } from "./discovery.ts";
 import { estimateForPods, FINALIZER_ESTIMATE_SECONDS } from "./estimate.ts";
@@ -323,10 +324,6 @@ function gvrString(type: ResourceType): string {
 function aggregate(errors: Error[]): Error {
   if (errors.length === 1) return errors[0] as Error;
   return new Error(`[${errors.map((e) => e.message).join(", ")}]`, { cause: errors });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** metav1.Time: RFC 3339 to the second. */

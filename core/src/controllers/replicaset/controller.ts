@@ -25,6 +25,7 @@ import { keyOf, OWNER_UID_INDEX, ownerUidIndexFunc } from "../../client/indexer.
 import type { SharedIndexInformer } from "../../client/informer.ts";
 import { unwrapTombstone } from "../../client/informer.ts";
 import { isConflict, isNotFound, type ResourceClient } from "../../client/rest.ts";
+import { messageOf } from "../../util/errors.ts";
 import {
   CONTROLLER_INDEX,
   claim,
@@ -42,7 +43,7 @@ import {
   namespacedKey,
   readySince,
 } from "../pods.ts";
-import { runWorkers } from "../worker.ts";
+import { logFailedSync, runWorkers } from "../worker.ts";
 import { deletionCostOf, podsToDelete, type RankedPod } from "./rank.ts";
 import { BURST_REPLICAS, slowStartBatches } from "./slow-start.ts";
 import { replicaSetStatus } from "./status.ts";
@@ -156,8 +157,7 @@ export class ReplicaSetController implements Controller {
     await runWorkers(workers, {
       queue: this.queue,
       reconcile: (key) => this.reconcile(key),
-      onError: (key, error) =>
-        this.ctx.log(`[${this.name}] sync of ${key} failed, will retry: ${messageOf(error)}`),
+      onError: logFailedSync(this.ctx.log, this.name),
     });
   }
 
@@ -362,8 +362,4 @@ function rankedPod(pod: Pod): RankedPod {
     deletionCost: deletionCostOf(pod.metadata.annotations),
     terminating: Boolean(pod.metadata.deletionTimestamp),
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
