@@ -3,8 +3,10 @@
  *
  * store       the embedded store against a real etcd on the same disk
  * apiserver   the API server over HTTPS, on the embedded store and on a real etcd
+ * controllers the deployment and replicaset controllers creating pods, on both stores
  */
 import { benchApiServer } from "./apiserver.ts";
+import { benchControllers } from "./controllers.ts";
 import { benchStore } from "./store.ts";
 
 const args = process.argv.slice(2);
@@ -15,6 +17,7 @@ const scale = scaleAt >= 0 ? Number(args[scaleAt + 1]) : 1;
 const benches: Record<string, () => Promise<string>> = {
   store: () => benchStore({ scale }),
   apiserver: () => benchApiServer({ scale }),
+  controllers: () => benchControllers({ scale }),
 };
 
 const bench = name ? benches[name] : undefined;
