@@ -14,18 +14,22 @@
  *
  * Set TINYKUBE_BENCH_PROF=<dir> to write a CPU profile of each server child (node --cpu-prof).
  */
-import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import type { ClientRequest } from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
-import { constants as osConstants, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { ETCD_NOT_FOUND, findEtcd, startEtcd } from "../src/store/etcd-server.ts";
-import { type Cell, fmt, type LatencySummary, load, percentile, progress, table } from "./stats.ts";
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { join } from "node:path";
+import { type Backend, benchDir, onEachBackend, startBackendEtcd } from "./backends.ts";
+import { type ChildHandle, type Memory, rssMB, startChild, withDeadline } from "./processes.ts";
+import {
+  type Cell,
+  count,
+  fmt,
+  type LatencySummary,
+  load,
+  percentiles,
+  progress,
+  table,
+} from "./stats.ts";
 
 export interface ApiServerBenchOptions {
   /** Scale every count down for a quick look (1 = the full benchmark). */
@@ -38,7 +42,7 @@ interface Results {
   listCached?: ListSummary;
   listConsistent?: ListSummary;
   watch?: WatchSummary;
-  server?: ServerMemory;
+  server?: Memory;
   etcdRssMB?: number;
 }
 
@@ -61,12 +65,6 @@ interface WatchSummary {
   firstEventMs: number;
 }
 
-interface ServerMemory {
-  rssMB: number;
-  heapMB: number;
-  peakRssMB: number;
-}
-
 const NAMESPACE = "default";
 const PODS = `/api/v1/namespaces/${NAMESPACE}/pods`;
 const LISTS = 20;
@@ -84,47 +82,27 @@ const pod = (name: string) =>
     spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10" }] },
   });
 
-/** A count as people write it: 50,000. */
-const count = (n: number) => n.toLocaleString("en-US");
-
 const podName = (prefix: string, i: number) => `${prefix}-${String(i).padStart(6, "0")}`;
 
-export async function benchApiServer(options: ApiServerBenchOptions): Promise<string> {
-  const n = (count: number) => Math.max(1, Math.round(count * options.scale));
-  const counts = { creates: n(10_000), pods: n(50_000), watchers: n(1000), events: n(100) };
-  const parent = process.env.TINYKUBE_BENCH_DIR ?? tmpdir();
-  const root = await mkdtemp(join(parent, "tinykube-bench-"));
-  guard(root);
-  const backends: { name: string; etcd: boolean }[] = [{ name: "embedded, fsync", etcd: false }];
-  if (findEtcd()) backends.push({ name: "etcd 3.4, fsync", etcd: true });
-  else progress(`${ETCD_NOT_FOUND} — the etcd column stays empty`);
-
-  const results = new Map<string, Results>();
-  try {
-    for (const backend of backends) {
-      const r: Results = {};
-      results.set(backend.name, r);
-      await runPhases(backend, root, counts, r);
-    }
-    return report(results, { ...options, ...counts });
-  } finally {
-    await rm(root, { recursive: true, force: true });
-    unguard();
-  }
+interface Counts {
+  creates: number;
+  pods: number;
+  watchers: number;
+  events: number;
 }
 
-async function runPhases(
-  backend: { name: string; etcd: boolean },
-  root: string,
-  counts: { creates: number; pods: number; watchers: number; events: number },
-  r: Results,
-): Promise<void> {
+export async function benchApiServer(options: ApiServerBenchOptions): Promise<string> {
+  const n = (c: number) => Math.max(1, Math.round(c * options.scale));
+  const counts: Counts = { creates: n(10_000), pods: n(50_000), watchers: n(1000), events: n(100) };
+  const results = await onEachBackend((backend, root) => runPhases(backend, root, counts));
+  return report(results, { ...options, ...counts });
+}
+
+async function runPhases(backend: Backend, root: string, counts: Counts): Promise<Results> {
+  const r: Results = {};
   const say = (message: string) => progress(`${backend.name}: ${message}`);
   say("starting");
-  const etcd = backend.etcd
-    ? await startEtcd({ parentDir: root, extraArgs: ["--quota-backend-bytes=4294967296"] })
-    : undefined;
-  if (etcd) leftovers.pids.add(etcd.pid);
+  const etcd = await startBackendEtcd(backend, root);
   let server: ServerChild | undefined;
   let client: Client | undefined;
   try {
@@ -157,8 +135,8 @@ async function runPhases(
     client?.close();
     await server?.stop();
     await etcd?.stop();
-    if (etcd) leftovers.pids.delete(etcd.pid);
   }
+  return r;
 }
 
 // #region client
@@ -295,10 +273,8 @@ async function lists(client: Client, path: string, pods: number): Promise<ListSu
     if (res.status !== 200) throw new Error(`list ${path}: HTTP ${res.status}: ${res.text}`);
     bytes = res.bytes;
   }
-  latencies.sort((a, b) => a - b);
   return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
+    ...percentiles(latencies),
     count: LISTS,
     bytes,
     items: list.items.length,
@@ -370,155 +346,42 @@ async function fanout(
   } finally {
     for (const close of closers) close();
   }
-  latencies.sort((a, b) => a - b);
-  creates.sort((a, b) => a - b);
   return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
+    ...percentiles(latencies),
     deliveries: latencies.length,
-    createP50: percentile(creates, 50),
+    createP50: percentiles(creates).p50,
     firstEventMs,
   };
 }
-
-async function withDeadline<T>(
-  promise: Promise<T>,
-  ms: number,
-  message: string | (() => string),
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    const text = () => (typeof message === "function" ? message() : message);
-    timer = setTimeout(() => reject(new Error(text())), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 // #endregion phases
 
-// #region leftovers
-/**
- * What the benchmark has started and not yet cleaned up. If it exits without its own cleanup
- * running — an uncaught error, Ctrl-C — the exit handler kills these processes by PID, then
- * deletes the directory. (etcd-server.ts kills its etcd on such exits too; killing it here as
- * well makes sure it is gone before its directory is.)
- */
-const leftovers = { pids: new Set<number>(), dir: undefined as string | undefined };
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-const onExit = () => {
-  for (const pid of leftovers.pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Gone already.
-    }
-  }
-  if (leftovers.dir) rmSync(leftovers.dir, { recursive: true, force: true });
-};
-/** A signal ends the process with the usual code, through the exit handler. */
-const onSignal = (signal: NodeJS.Signals) => process.exit(128 + osConstants.signals[signal]);
-
-function guard(dir: string): void {
-  leftovers.dir = dir;
-  process.on("exit", onExit);
-  for (const signal of SIGNALS) process.on(signal, onSignal);
-}
-
-function unguard(): void {
-  leftovers.dir = undefined;
-  process.off("exit", onExit);
-  for (const signal of SIGNALS) process.off(signal, onSignal);
-}
-// #endregion leftovers
-
 // #region server child
-interface ServerChild {
+/** What the API server child sends once it answers: where it is, and the admin's token. */
+interface ServerReady {
   url: string;
   token: string;
   caCertPem: string;
-  pid: number;
-  /** RSS and heap after a full GC, and the peak RSS so far. */
-  memory(): Promise<ServerMemory>;
-  /** Asks the child to stop; kills it by PID if it has not exited within 10 s. */
-  stop(): Promise<void>;
 }
 
+type ServerChild = ChildHandle & ServerReady;
+
+/** The API server child, resolved once it answers; killed at once if it never does. */
 async function startServerChild(dataDir: string, etcd: string | undefined): Promise<ServerChild> {
-  const prof = process.env.TINYKUBE_BENCH_PROF;
-  const child = spawn(
-    process.execPath,
-    [
-      ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []),
-      "--expose-gc",
-      "--import",
-      "tsx",
-      join(here, "apiserver-child.ts"),
-      dataDir,
-      ...(etcd ? [etcd] : []),
-    ],
-    { stdio: ["ignore", "inherit", "inherit", "ipc"] },
-  );
-  leftovers.pids.add(child.pid as number);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  void exited.then(() => leftovers.pids.delete(child.pid as number));
-  child.on("error", (error) => progress(`API server child: ${error.message}`));
-  const next = <T>(key: string): Promise<T> =>
-    withDeadline(
-      new Promise<T>((resolve, reject) => {
-        const onMessage = (message: Record<string, unknown>) => {
-          if (!(key in message)) return;
-          child.off("message", onMessage);
-          resolve(message[key] as T);
-        };
-        child.on("message", onMessage);
-        void exited.then((code) => reject(new Error(`the API server child exited with ${code}`)));
-      }),
-      60_000,
-      `the API server child sent no ${key} within 60 s`,
-    );
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    if (child.connected) child.send("stop");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const child = startChild({
+    script: "apiserver-child.ts",
+    args: [dataDir, etcd],
+    name: "API server",
+  });
   try {
-    const ready = await next<{ url: string; token: string; caCertPem: string }>("ready");
-    return {
-      ...ready,
-      pid: child.pid as number,
-      memory: () => {
-        child.send("memory");
-        return next<ServerMemory>("memory");
-      },
-      stop,
-    };
+    return { ...child, ...(await child.next<ServerReady>("ready")) };
   } catch (error) {
-    child.kill("SIGKILL");
-    await exited;
+    await child.kill();
     throw error;
   }
 }
-
-async function rssMB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
 // #endregion server child
 
-function report(
-  results: Map<string, Results>,
-  options: ApiServerBenchOptions & {
-    creates: number;
-    pods: number;
-    watchers: number;
-    events: number;
-  },
-): string {
+function report(results: Map<string, Results>, options: ApiServerBenchOptions & Counts): string {
   const names = [...results.keys()];
   const get = (name: string) => results.get(name) as Results;
   const etcdName = names.find((x) => x.startsWith("etcd"));
@@ -589,7 +452,7 @@ function report(
     ),
   ];
   return [
-    `API server benchmark${scaleNote} — HTTPS as admin, same disk (${process.env.TINYKUBE_BENCH_DIR ?? tmpdir()}), store fsync on`,
+    `API server benchmark${scaleNote} — HTTPS as admin, same disk (${benchDir()}), store fsync on`,
     "",
     main,
     "",

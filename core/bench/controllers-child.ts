@@ -14,17 +14,13 @@
  *             ← { start: { server, caPem, token, qps, burst } }
  *             → { ready: true }   once the informers' caches have synced and the workers run
  *   manager   ← "activity" → { activity: { msSinceLast, reconciling, failedSyncs } }
- *   both      ← "memory"   → { memory: { rssMB, heapMB, peakRssMB } }   after a full GC
- *   both      ← "cpu"      → { cpu: microseconds of CPU used so far, user and system }
- *   both      ← "stop"     → stops and exits
- * Either exits when the channel closes: the benchmark is gone, and nobody else would stop it.
+ * and both answer "memory", "cpu" and "stop" as every benchmark child does (child.ts).
  */
-import { readFile } from "node:fs/promises";
-import { startApiServer } from "../src/apiserver/start.ts";
 import {
   type RunningControllerManager,
   startControllerManager,
 } from "../src/controllers/manager.ts";
+import { answerTheBench, send, startBenchApiServer } from "./child.ts";
 
 export interface ManagerStart {
   server: string;
@@ -50,46 +46,13 @@ const SYNCED = "[controller-manager] caches synced";
 const ECHOED_FAILURES = 5;
 
 const [role, ...args] = process.argv.slice(2);
-const send = (message: unknown) => process.send?.(message);
-const mb = (bytes: number) => bytes / 1024 / 1024;
 
 let stopServer: () => Promise<void> = async () => {};
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  await stopServer();
-  process.exit(0);
-}
-process.on("disconnect", () => void stop());
-process.on("message", (message) => {
-  if (message === "stop") void stop();
-  if (message === "memory") void sendMemory();
-  if (message === "cpu") {
-    const { user, system } = process.cpuUsage();
-    send({ cpu: user + system });
-  }
-});
-
-async function sendMemory(): Promise<void> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const status = await readFile("/proc/self/status", "utf8");
-  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  const usage = process.memoryUsage();
-  send({ memory: { rssMB: mb(usage.rss), heapMB: mb(usage.heapUsed), peakRssMB: peakKb / 1024 } });
-}
+answerTheBench(() => stopServer());
 
 if (role === "apiserver") {
   const [dataDir, etcd] = args as [string, string | undefined];
-  const running = await startApiServer({
-    dataDir,
-    port: 0,
-    fsync: true,
-    ...(etcd ? { etcd: [etcd] } : {}),
-    log: (line) => {
-      if (!line.includes("serving on")) process.stderr.write(`    ${line}\n`);
-    },
-  });
+  const running = await startBenchApiServer(dataDir, etcd);
   stopServer = () => running.stop();
   send({
     ready: {
