@@ -33,9 +33,89 @@ export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
   nodeName?: string;
+  /** Which taints the pod accepts (scheduler TaintToleration, NodeUnschedulable; kubelet NoExecute). */
+  tolerations?: Toleration[];
   hostname?: string;
   subdomain?: string;
+  /** Node labels the node must all have (key=value); ANDed with affinity.nodeAffinity. */
+  nodeSelector?: Record<string, string>;
+  affinity?: Affinity;
+  topologySpreadConstraints?: TopologySpreadConstraint[];
   [field: string]: unknown;
+}
+
+/** One test on a node's labels (matchExpressions) or fields (matchFields: only metadata.name). */
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
+  values?: string[];
+}
+
+/** Requirements ANDed; a term with neither list matches no node. */
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
+
+/** Terms ORed. */
+export interface NodeSelector {
+  nodeSelectorTerms: NodeSelectorTerm[];
+}
+
+export interface PreferredSchedulingTerm {
+  /** 1-100. */
+  weight: number;
+  preference: NodeSelectorTerm;
+}
+
+export interface NodeAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector;
+  preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[];
+}
+
+/** Pods (selected by labelSelector in some namespaces) running in the same topology domain. */
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelectorSpec | null;
+  /** Empty with no namespaceSelector: the pod's own namespace. */
+  namespaces?: string[];
+  /** {} selects every namespace; null or absent none (beyond `namespaces`). */
+  namespaceSelector?: LabelSelectorSpec | null;
+  topologyKey: string;
+}
+
+export interface WeightedPodAffinityTerm {
+  /** 1-100. */
+  weight: number;
+  podAffinityTerm: PodAffinityTerm;
+}
+
+export interface PodAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+  preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
+}
+
+export interface Affinity {
+  nodeAffinity?: NodeAffinity;
+  podAffinity?: PodAffinity;
+  podAntiAffinity?: PodAffinity;
+}
+
+export interface TopologySpreadConstraint {
+  /** How far a domain may run ahead of the emptiest one; at least 1. */
+  maxSkew: number;
+  /** Node label whose values are the domains, e.g. topology.kubernetes.io/zone. */
+  topologyKey: string;
+  /** DoNotSchedule: a Filter; ScheduleAnyway: only a Score. */
+  whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
+  labelSelector?: LabelSelectorSpec | null;
+  /** With fewer eligible domains than this, the global minimum counts as 0. Default 1. */
+  minDomains?: number;
+  /** Count only nodes the pod's nodeSelector/affinity allows (Honor, the default) or all. */
+  nodeAffinityPolicy?: "Honor" | "Ignore";
+  /** Count only nodes whose taints the pod tolerates (Honor) or all (Ignore, the default). */
+  nodeTaintsPolicy?: "Honor" | "Ignore";
+  /** Pod label keys whose values (from the incoming pod) are ANDed into labelSelector. */
+  matchLabelKeys?: string[];
 }
 
 export interface PodTemplateSpec {

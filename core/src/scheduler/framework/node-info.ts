@@ -35,9 +35,13 @@ interface ContainerPorts {
   ports?: { hostPort?: number; hostIP?: string; protocol?: string }[];
 }
 
+/** Host ports of the containers and of sidecars (restartable init containers), as GetHostPorts. */
 function hostPorts(pod: Pod): string[] {
   const out: string[] = [];
-  for (const c of (pod.spec.containers ?? []) as ContainerPorts[]) {
+  const sidecars = (
+    (pod.spec.initContainers as (ContainerPorts & { restartPolicy?: string })[] | undefined) ?? []
+  ).filter((c) => c.restartPolicy === "Always");
+  for (const c of [...((pod.spec.containers ?? []) as ContainerPorts[]), ...sidecars]) {
     for (const p of c.ports ?? []) {
       if (p.hostPort) out.push(`${p.protocol ?? "TCP"}/${p.hostIP || "0.0.0.0"}/${p.hostPort}`);
     }

@@ -88,17 +88,28 @@ interface ContainerLike {
 }
 
 // #region podRequests
-/** What the pod asks for (PodRequests): max(sum of containers, each init container) + overhead. */
-export function podRequests(pod: Pod): Resource {
+/**
+ * What the pod asks for (PodRequests): max(sum of containers, each init container) + overhead.
+ * `nonMissing` stands in for a container's missing cpu or memory request (scoring's defaults).
+ */
+export function podRequests(pod: Pod, nonMissing?: { milliCPU: number; memory: number }): Resource {
   const containers = (pod.spec.containers ?? []) as ContainerLike[];
   const inits = (pod.spec.initContainers as ContainerLike[] | undefined) ?? [];
+  const requestsOf = (c: ContainerLike) => {
+    const r = resourceOf(c.resources?.requests);
+    if (nonMissing) {
+      r.milliCPU ||= nonMissing.milliCPU;
+      r.memory ||= nonMissing.memory;
+    }
+    return r;
+  };
   const sum = emptyResource();
-  for (const c of containers) addResource(sum, resourceOf(c.resources?.requests));
+  for (const c of containers) addResource(sum, requestsOf(c));
   // Sidecars run beside everything after them: they add to the sum, and to every later init.
   const sidecars = emptyResource();
   const initMax = emptyResource();
   for (const c of inits) {
-    const own = resourceOf(c.resources?.requests);
+    const own = requestsOf(c);
     if (c.restartPolicy === "Always") {
       addResource(sidecars, own);
       addResource(sum, own);
@@ -116,17 +127,14 @@ export function podRequests(pod: Pod): Resource {
 // #endregion podRequests
 
 /**
- * The requests scoring uses (GetNonzeroRequests): a container that asks for no CPU or memory
- * counts as 100m and 200 MiB, so spreading still sees best-effort pods.
+ * The requests scoring uses: PodRequests with a container that asks for no CPU or memory counted
+ * as 100m and 200 MiB (kube-scheduler's NonMissingContainerRequests), so spreading still sees
+ * best-effort pods.
  */
 export function nonZeroRequests(pod: Pod): { milliCPU: number; memory: number } {
-  let milliCPU = 0;
-  let memory = 0;
-  for (const c of (pod.spec.containers ?? []) as ContainerLike[]) {
-    const r = resourceOf(c.resources?.requests);
-    milliCPU += r.milliCPU || DEFAULT_MILLI_CPU_REQUEST;
-    memory += r.memory || DEFAULT_MEMORY_REQUEST;
-  }
-  const overhead = resourceOf(pod.spec.overhead as ResourceList);
-  return { milliCPU: milliCPU + overhead.milliCPU, memory: memory + overhead.memory };
+  const r = podRequests(pod, {
+    milliCPU: DEFAULT_MILLI_CPU_REQUEST,
+    memory: DEFAULT_MEMORY_REQUEST,
+  });
+  return { milliCPU: r.milliCPU, memory: r.memory };
 }

@@ -94,6 +94,16 @@ export interface PreFilterResult {
 }
 
 // #region extension-points
+/** Orders the active queue (PrioritySort: higher priority first, then earlier arrival). */
+export interface QueueSortPlugin extends Plugin {
+  less(a: { pod: Pod; timestamp: number }, b: { pod: Pod; timestamp: number }): boolean;
+}
+
+/** May keep a pod out of the active queue until it is ready to be scheduled (scheduling gates). */
+export interface PreEnqueuePlugin extends Plugin {
+  preEnqueue(pod: Pod): Status;
+}
+
 export interface PreFilterPlugin extends Plugin {
   preFilter(
     state: CycleState,
