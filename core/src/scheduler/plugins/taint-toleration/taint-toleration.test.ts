@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Taint, Toleration } from "../../../api/types.ts";
 import { CycleState, type NodeScore } from "../../framework/types.ts";
+import { defaultNormalizeScore } from "../helper/normalize-score.ts";
 import { makeNode, makeNodeInfo, makePod } from "../testing-nodes.ts";
-import { defaultNormalizeScore } from "./normalize.ts";
 import { ERR_REASON_UNTOLERATED, taintToleration } from "./taint-toleration.ts";
 import { toleratesTaint } from "./tolerates.ts";
 

@@ -27,7 +27,7 @@ import {
   SUCCESS,
   status,
 } from "../../framework/types.ts";
-import { defaultNormalizeScore } from "./normalize.ts";
+import { defaultNormalizeScore } from "../helper/normalize-score.ts";
 import { doNotSchedule, findUntoleratedTaint, tolerationsTolerateTaint } from "./tolerates.ts";
 
 /** The Filter reason since kubernetes/kubernetes#134740 (before: "... taint {key: value}"). */
