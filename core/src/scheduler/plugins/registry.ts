@@ -1,0 +1,89 @@
+/**
+ * The in-tree plugins by name — kube-scheduler's plugins/registry.go. A factory gets its
+ * pluginConfig args; plugins that read the cluster beyond the node being filtered (the snapshot's
+ * node list, namespaces, Services for default spreading) or write to it (binding) get it from the
+ * handle the scheduler passes in, as Kubernetes passes a framework.Handle.
+ *
+ * DefaultPreemption (a PostFilter) is not here yet: a profile that enables it fails to build with
+ * Kubernetes' "PostFilterPlugin \"DefaultPreemption\" does not exist".
+ */
+import { Registry } from "../framework/registry.ts";
+import type { NodeInfo } from "../framework/types.ts";
+import { type BindingClient, DefaultBinder } from "./default-binder/default-binder.ts";
+import { ImageLocality } from "./image-locality/image-locality.ts";
+import type { NamespaceLister } from "./inter-pod-affinity/affinity-term.ts";
+import {
+  InterPodAffinity,
+  type InterPodAffinityOptions,
+} from "./inter-pod-affinity/inter-pod-affinity.ts";
+import { NodeAffinity } from "./node-affinity/node-affinity.ts";
+import { NodeName } from "./node-name/node-name.ts";
+import { NodePorts } from "./node-ports/node-ports.ts";
+import {
+  NodeResourcesBalancedAllocation,
+  type NodeResourcesBalancedAllocationArgs,
+} from "./node-resources-balanced-allocation/balanced-allocation.ts";
+import { NodeResourcesFit, type NodeResourcesFitArgs } from "./node-resources-fit/fit.ts";
+import { NodeUnschedulable } from "./node-unschedulable/node-unschedulable.ts";
+import type { GroupListers } from "./pod-topology-spread/default-constraints.ts";
+import {
+  PodTopologySpread,
+  type PodTopologySpreadOptions,
+} from "./pod-topology-spread/pod-topology-spread.ts";
+import { PrioritySort } from "./queue-sort/priority-sort.ts";
+import { SchedulingGates } from "./scheduling-gates/scheduling-gates.ts";
+import { TaintToleration } from "./taint-toleration/taint-toleration.ts";
+
+/** What plugins may ask of the scheduler (a slice of Kubernetes' framework.Handle). */
+export interface PluginHandle {
+  /** The current cycle's snapshot of every node. */
+  nodeInfos(): NodeInfo[];
+  bind: BindingClient;
+  namespaces?: NamespaceLister;
+  groups?: GroupListers;
+}
+
+type Args<T> = Partial<T> | undefined;
+
+// #region inTreeRegistry
+export function inTreeRegistry(handle: PluginHandle): Registry {
+  const nodeInfos = { list: () => handle.nodeInfos() };
+  return new Registry([
+    ["PrioritySort", () => new PrioritySort()],
+    ["SchedulingGates", () => new SchedulingGates()],
+    ["NodeName", () => new NodeName()],
+    ["NodeUnschedulable", () => new NodeUnschedulable()],
+    ["NodePorts", () => new NodePorts()],
+    ["NodeResourcesFit", (args) => new NodeResourcesFit(args as NodeResourcesFitArgs | undefined)],
+    [
+      "NodeResourcesBalancedAllocation",
+      (args) =>
+        new NodeResourcesBalancedAllocation(
+          args as NodeResourcesBalancedAllocationArgs | undefined,
+        ),
+    ],
+    ["TaintToleration", () => new TaintToleration()],
+    ["NodeAffinity", () => new NodeAffinity()],
+    ["ImageLocality", () => new ImageLocality({ nodeInfos: () => handle.nodeInfos() })],
+    [
+      "PodTopologySpread",
+      (args) =>
+        new PodTopologySpread({
+          ...(args as Args<PodTopologySpreadOptions>),
+          nodeInfos,
+          groups: handle.groups,
+        }),
+    ],
+    [
+      "InterPodAffinity",
+      (args) =>
+        new InterPodAffinity({
+          ...(args as Args<InterPodAffinityOptions>),
+          nodeInfos,
+          namespaces: handle.namespaces,
+        }),
+    ],
+    ["DefaultBinder", () => new DefaultBinder(handle.bind)],
+  ]);
+}
+// #endregion inTreeRegistry
