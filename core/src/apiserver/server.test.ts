@@ -168,6 +168,41 @@ describe("the REST verbs", () => {
     });
   });
 
+  it("pods/binding sets spec.nodeName and PodScheduled once; a second binding is a conflict", async () => {
+    await api.request("POST", "/api/v1/namespaces/default/pods", {
+      body: {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "to-bind" },
+        spec: { containers: [{ name: "c", image: "tinykube/hello" }] },
+      },
+    });
+    const bind = (node: string) =>
+      api.request("POST", "/api/v1/namespaces/default/pods/to-bind/binding", {
+        body: {
+          apiVersion: "v1",
+          kind: "Binding",
+          metadata: { name: "to-bind" },
+          target: { apiVersion: "v1", kind: "Node", name: node },
+        },
+      });
+    expect((await bind("node-1")).status).toBe(201);
+    const pod = (await api.request("GET", "/api/v1/namespaces/default/pods/to-bind")).json<{
+      spec: { nodeName: string };
+      status: { conditions: { type: string; status: string }[] };
+    }>();
+    expect(pod.spec.nodeName).toBe("node-1");
+    expect(pod.status.conditions).toContainEqual(
+      expect.objectContaining({ type: "PodScheduled", status: "True" }),
+    );
+    const again = await bind("node-2");
+    expect(again.status).toBe(409);
+    expect(again.json()).toMatchObject({ reason: "Conflict" });
+    expect(String(again.json().message)).toContain(
+      'pod to-bind is already assigned to node "node-1"',
+    );
+  });
+
   it("a patch that names a resourceVersion applies only to that version (409 otherwise)", async () => {
     const created = await api.request("POST", "/api/v1/namespaces/default/configmaps", {
       body: configMap("conditional", { a: "1" }),

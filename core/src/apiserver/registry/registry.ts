@@ -344,7 +344,11 @@ export class Registry {
         object.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
       await options.admit?.mutate(object, old);
-      this.checkValid(object, this.strategy.validateUpdate(object, old));
+      // A binding is not a pod update: like Kubernetes' BindingREST it writes spec.nodeName and the
+      // PodScheduled condition straight to storage, past the pod's update validation (which
+      // forbids changing spec.nodeName); the binding handler checked its own input.
+      if (options.subresource !== "binding")
+        this.checkValid(object, this.strategy.validateUpdate(object, old));
       await options.admit?.validate(object, old);
 
       if (encode(object) === encode(old)) return { object: old, created: false };
