@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +84,51 @@ describe("tinykube up", () => {
     }
     expect(pods.split("\n"), "the controller manager made 2 pods").toHaveLength(2);
     expect(first.output()).toContain("[controller-manager] leading: controllers started");
+    // The scheduler runs too: with no node yet it says so, and binds the pods once a node joins.
+    expect(first.output()).toContain("[scheduler] leading: scheduling pods");
+    const until = async (args: string[], want: (out: string) => boolean) => {
+      const end = Date.now() + 15_000;
+      let out = "";
+      while (Date.now() < end) {
+        out = (await run(args)).stdout.trim();
+        if (want(out)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return out;
+    };
+    expect(
+      await until(
+        [
+          "get",
+          "events",
+          "--field-selector",
+          "reason=FailedScheduling",
+          "-o",
+          "jsonpath={.items[0].message}",
+        ],
+        Boolean,
+      ),
+    ).toBe("no nodes available to schedule pods");
+    const node = join(dataDir, "node.json");
+    await writeFile(
+      node,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: { name: "node-1" },
+        status: {
+          allocatable: { cpu: "4", memory: "8Gi", pods: "110" },
+          capacity: { cpu: "4", memory: "8Gi", pods: "110" },
+        },
+      }),
+    );
+    expect((await run(["create", "-f", node])).stdout.trim()).toBe("node/node-1 created");
+    expect(
+      await until(
+        ["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}"],
+        (o) => o === "node-1 node-1",
+      ),
+    ).toBe("node-1 node-1");
 
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);

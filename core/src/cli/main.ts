@@ -3,8 +3,8 @@
  *
  *   tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [-v]
  *
- * `up` starts the store, the API server and the controller manager (leader-elected, as its own
- * user system:kube-controller-manager, talking to the API server over HTTPS like any client;
+ * `up` starts the store, the API server, the controller manager and the scheduler (each
+ * leader-elected, as its own user, talking to the API server over HTTPS like any client;
  * later chapters add the other components), writes the admin kubeconfig once the server
  * answers, and stops cleanly on SIGINT or SIGTERM.
  */
@@ -12,6 +12,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startApiServer } from "../apiserver/start.ts";
 import { startControllerManager } from "../controllers/manager.ts";
+import { startScheduler } from "../scheduler/start.ts";
 import { repoRoot } from "./paths.ts";
 
 const USAGE = `usage: tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [-v]`;
@@ -62,8 +63,15 @@ async function up(args: string[]): Promise<void> {
         `[controller-manager] ${leading ? "leading: controllers started" : "controllers stopped"}`,
       ),
   });
+  const scheduler = startScheduler({
+    server: running.url,
+    caPem: running.caCertPem,
+    token: running.tokenFor("system:kube-scheduler") as string,
+    log,
+    onLeading: (leading) => log(`[scheduler] ${leading ? "leading: scheduling pods" : "stopped"}`),
+  });
   console.log(
-    `\ntinykube is up in ${((performance.now() - started) / 1000).toFixed(1)} s: API server ${running.url}, controller manager\n\n` +
+    `\ntinykube is up in ${((performance.now() - started) / 1000).toFixed(1)} s: API server ${running.url}, controller manager, scheduler\n\n` +
       `  export KUBECONFIG=${running.kubeconfigPath}\n  kubectl get namespaces\n\nCtrl-C stops it; the data stays in ${dataDir}.`,
   );
   let stopping = false;
@@ -71,6 +79,7 @@ async function up(args: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping`);
+    await scheduler.stop();
     await controllerManager.stop();
     await running.stop();
     console.log("stopped");

@@ -111,15 +111,22 @@ describe("Deployment controller", () => {
     });
     // 4 replicas, 25% surge rounds up to 1: at most 5 pods at any time.
     await rollToCompletion("web", 5);
-    const list = (await rses().list({ labelSelector: "app=web" })).items;
-    expect(list).toHaveLength(2);
-    const byRevision = Object.fromEntries(
-      list.map((rs) => [
-        rs.metadata.annotations?.["deployment.kubernetes.io/revision"],
-        rs.spec.replicas,
-      ]),
-    );
-    expect(byRevision).toEqual({ "1": 0, "2": 4 });
+    // The Deployment's status can report completion from a ReplicaSet status a moment ahead of
+    // the old ReplicaSet's last scale-down being visible: wait for the ReplicaSets themselves.
+    const revisions = async () =>
+      Object.fromEntries(
+        (await rses().list({ labelSelector: "app=web" })).items.map((rs) => [
+          rs.metadata.annotations?.["deployment.kubernetes.io/revision"],
+          rs.spec.replicas,
+        ]),
+      );
+    expect(
+      await eventually(
+        revisions,
+        (r) => JSON.stringify(r) === JSON.stringify({ "1": 0, "2": 4 }),
+        "revision 1 at 0, revision 2 at 4",
+      ),
+    ).toEqual({ "1": 0, "2": 4 });
   });
 
   it("a scale change during no rollout goes to the one active ReplicaSet", async () => {

@@ -1,0 +1,138 @@
+/**
+ * Running the scheduler as kube-scheduler runs: its own identity (system:kube-scheduler), its own
+ * informers, and leader election on the Lease kube-system/kube-scheduler, so that of several
+ * copies only one schedules. A second scheduler with another name (and its own lease) can run
+ * beside it; each takes only the pods whose spec.schedulerName names one of its profiles.
+ */
+
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Pod } from "../api/types.ts";
+import { EventRecorder, eventSink } from "../client/events.ts";
+import { builtinType, SharedInformerFactory } from "../client/factory.ts";
+import { LeaderElector, type Lease } from "../client/leader-election.ts";
+import { RestClient } from "../client/rest.ts";
+import { type Clock, realClock } from "../util/clock.ts";
+import type { SchedulerConfig } from "./framework/config.ts";
+import { Scheduler } from "./scheduler.ts";
+
+export interface StartSchedulerOptions {
+  server: string;
+  caPem: string;
+  token: string;
+  config?: SchedulerConfig;
+  /** kube-scheduler's --kube-api-qps 50 and --kube-api-burst 100; 0 lifts the limit. */
+  qps?: number;
+  burst?: number;
+  leaderElection?:
+    | false
+    | {
+        leaseName?: string;
+        leaseDurationMs?: number;
+        renewDeadlineMs?: number;
+        retryPeriodMs?: number;
+      };
+  identity?: string;
+  clock?: Clock;
+  log?: (line: string) => void;
+  onLeading?: (leading: boolean) => void;
+}
+
+export interface RunningScheduler {
+  isLeading(): boolean;
+  scheduler(): Scheduler | undefined;
+  stop(): Promise<void>;
+}
+
+export function startScheduler(options: StartSchedulerOptions): RunningScheduler {
+  const clock = options.clock ?? realClock;
+  const log = options.log ?? (() => {});
+  const client = new RestClient({
+    server: options.server,
+    caPem: options.caPem,
+    token: options.token,
+    userAgent: "kube-scheduler",
+    qps: options.qps ?? 50,
+    burst: options.burst ?? 100,
+    clock,
+  });
+  let session: { scheduler: Scheduler; stop(): Promise<void> } | undefined;
+
+  const lead = () => {
+    const informers = new SharedInformerFactory(client, { clock });
+    const recorder = new EventRecorder({
+      sink: eventSink(client.resource(builtinType("events"))),
+      component: "default-scheduler",
+      clock,
+      log,
+    });
+    const scheduler = new Scheduler({
+      informers,
+      pods: client.resource<Pod>(builtinType("pods")),
+      recorder,
+      config: options.config,
+      clock,
+      log,
+    });
+    informers.start();
+    const running = informers
+      .waitForCacheSync()
+      .then((synced) => (synced ? scheduler.run() : undefined));
+    let stopping: Promise<void> | undefined;
+    session = {
+      scheduler,
+      stop: () => {
+        stopping ??= (async () => {
+          scheduler.stop();
+          await informers.stop();
+          await running.catch((error: unknown) =>
+            log(`[scheduler] stopped with: ${error instanceof Error ? error.message : error}`),
+          );
+          await recorder.flush();
+        })();
+        return stopping;
+      },
+    };
+    options.onLeading?.(true);
+    return session;
+  };
+
+  if (options.leaderElection === false) {
+    lead();
+    return {
+      isLeading: () => session !== undefined,
+      scheduler: () => session?.scheduler,
+      async stop() {
+        await session?.stop();
+        session = undefined;
+        client.close();
+      },
+    };
+  }
+  const elector = new LeaderElector({
+    leases: client.resource<Lease>(builtinType("coordination.k8s.io/leases"), "kube-system"),
+    name: options.leaderElection?.leaseName ?? "kube-scheduler",
+    identity: options.identity ?? `${hostname()}_${randomUUID()}`,
+    clock,
+    ...options.leaderElection,
+    onStartedLeading: (signal) => {
+      const own = lead();
+      signal.addEventListener("abort", () => {
+        void own.stop().then(() => options.onLeading?.(false));
+        if (session === own) session = undefined;
+      });
+    },
+    log,
+  });
+  void elector.run();
+  return {
+    isLeading: () => elector.isLeader(),
+    scheduler: () => session?.scheduler,
+    async stop() {
+      const ending = session;
+      await elector.stop();
+      await ending?.stop();
+      client.close();
+    },
+  };
+}
