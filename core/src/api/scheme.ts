@@ -192,6 +192,9 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
   ]),
   ...group("coordination.k8s.io", "v1", [{ kind: "Lease", resource: "leases" }]),
   ...group("discovery.k8s.io", "v1", [{ kind: "EndpointSlice", resource: "endpointslices" }]),
+  ...group("scheduling.k8s.io", "v1", [
+    { kind: "PriorityClass", resource: "priorityclasses", shortNames: ["pc"], namespaced: false },
+  ]),
   ...group("networking.k8s.io", "v1", [
     {
       kind: "Ingress",

@@ -14,11 +14,13 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { KubeObject } from "../api/object.ts";
 import { BUILTIN_TYPES, type ResourceType } from "../api/scheme.ts";
+import { SYSTEM_PRIORITY_CLASSES } from "../api/validate/scheduling.ts";
 import { EmbeddedStore, EtcdStore, type Store } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { type AdmissionPlugin, admit } from "./admission/chain.ts";
 import { limitRanger } from "./admission/limit-ranger.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { priority } from "./admission/priority.ts";
 import { QuotaRecalculator } from "./admission/quota-recalculator.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { resourceQuota } from "./admission/resource-quota.ts";
@@ -78,6 +80,8 @@ export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
   namespaceLifecycle,
   limitRanger,
   serviceAccount,
+  // After ServiceAccount, before quota (kube-apiserver's order): quota may count by priority class.
+  priority,
   rbacEscalation,
   resourceQuota,
 ];
@@ -226,6 +230,18 @@ async function bootstrap(server: ApiServer, log: (line: string) => void): Promis
       metadata: { name: "default", namespace: name },
     });
   }
+  // The system priority classes (kube-apiserver's scheduling post-start hook).
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    await ensure(type("scheduling.k8s.io", "priorityclasses"), {
+      apiVersion: "scheduling.k8s.io/v1",
+      kind: "PriorityClass",
+      metadata: { name: pc.name },
+      value: pc.value,
+      // What defaulting gives a class created over HTTP; this write skips the decoder.
+      preemptionPolicy: "PreemptLowerPriority",
+      description: pc.description,
+    });
+  }
   for (const role of bootstrapClusterRoles())
     await ensure(type("rbac.authorization.k8s.io", "clusterroles"), role as KubeObject);
   for (const binding of bootstrapClusterRoleBindings()) {
@@ -233,7 +249,7 @@ async function bootstrap(server: ApiServer, log: (line: string) => void): Promis
   }
   if (created > 0)
     log(
-      `[apiserver] bootstrap: created ${created} objects (namespaces, service accounts, RBAC defaults)`,
+      `[apiserver] bootstrap: created ${created} objects (namespaces, service accounts, priority classes, RBAC defaults)`,
     );
 }
 // #endregion bootstrap

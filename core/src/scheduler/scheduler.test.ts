@@ -109,7 +109,9 @@ describe("Scheduler", () => {
     expect(waiting.status?.conditions?.find((c) => c.type === "PodScheduled")).toMatchObject({
       status: "False",
       reason: "Unschedulable",
-      message: "0/2 nodes are available: 2 Insufficient cpu.",
+      // Every pod has priority 0 here: DefaultPreemption finds nothing of lower priority to evict.
+      message:
+        "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
     });
     await nodes().create(node("n3", "4"));
     const bound = await eventually(

@@ -14,22 +14,26 @@
  * A failure records FailedScheduling and the PodScheduled=False condition, and puts the pod back
  * in the queue: to wait for a cluster event that may help, or for its backoff.
  *
- * Not yet: preemption (DefaultPreemption), leader election and `tinykube up` wiring, extenders.
+ * When no node fits, the PostFilter plugins (DefaultPreemption) may evict lower-priority pods and
+ * nominate a node; the pod still goes back to the queue and is bound in a later cycle, once the
+ * victims' deletions have reached the cache.
+ *
+ * Not yet: leader election and `tinykube up` wiring, extenders.
  */
 import type { KubeObject } from "../api/object.ts";
 import type { Node, Pod } from "../api/types.ts";
 import type { EventRecorder } from "../client/events.ts";
 import type { SharedInformerFactory } from "../client/factory.ts";
 import { unwrapTombstone } from "../client/informer.ts";
-import type { ResourceClient } from "../client/rest.ts";
+import { isNotFound, type ResourceClient } from "../client/rest.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { messageOf } from "../util/errors.ts";
 import { SchedulerCache, Snapshot } from "./cache/index.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "./framework/config.ts";
-import { statusMessage } from "./framework/messages.ts";
+import { type Diagnosis, fitErrorMessage, statusMessage } from "./framework/messages.ts";
 import { buildProfiles } from "./framework/profile.ts";
 import { Framework } from "./framework/runtime.ts";
-import type { CycleState } from "./framework/types.ts";
+import { CycleState, type NodeInfo, type Status, status } from "./framework/types.ts";
 import { inTreeRegistry, type PluginHandle } from "./plugins/registry.ts";
 import {
   AssignedPodAdd,
@@ -44,15 +48,11 @@ import type { QueuedPodInfo } from "./queue/queued-pod-info.ts";
 import { PriorityQueue, QueueClosedError } from "./queue/scheduling-queue.ts";
 import { FitError, schedulePod } from "./schedule-pod.ts";
 
-/** The profile kube-scheduler runs when given no configuration (preemption not written yet). */
+/** The profile kube-scheduler runs when given no configuration: every default plugin. */
 export const DEFAULT_CONFIG = `apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 profiles:
 - schedulerName: default-scheduler
-  plugins:
-    multiPoint:
-      disabled:
-      - name: DefaultPreemption
 `;
 
 export interface SchedulerOptions {
@@ -90,6 +90,14 @@ export class Scheduler {
       nodeInfos: () => [...this.snapshot.nodeInfos()],
       bind: (namespace, name, binding) =>
         options.pods.in(namespace).createSubresource(name, "binding", binding as never),
+      preemption: {
+        // The preemptor's own profile runs the simulation, as its framework would in Kubernetes.
+        runFilterPlugins: (state, pod, node) =>
+          this.frameworkFor(pod)?.runFilterPlugins(state, pod, node) ??
+          status("Error", `no profile for scheduler ${String(pod.spec.schedulerName)}`),
+        preemptPod: (victim, preemptor, nodeName) => this.preemptPod(victim, preemptor, nodeName),
+        now: () => this.clock.now(),
+      },
     };
     const profiles = buildProfiles(this.config, inTreeRegistry(handle));
     this.frameworks = new Map(
@@ -201,11 +209,35 @@ export class Scheduler {
       host = result.suggestedHost;
       state = result.state;
     } catch (error) {
-      const plugins =
-        error instanceof FitError
-          ? (error.diagnosis.unschedulablePlugins ?? new Set<string>())
-          : new Set<string>();
-      await this.failed(info, cycle, messageOf(error), plugins);
+      if (!(error instanceof FitError)) {
+        await this.failed(info, cycle, messageOf(error), new Set());
+        return;
+      }
+      const plugins = error.diagnosis.unschedulablePlugins ?? new Set<string>();
+      if (!framework.hasPostFilterPlugins()) {
+        await this.failed(info, cycle, error.message, plugins);
+        return;
+      }
+      // Preemption. Even when it nominates a node the pod is not bound in this cycle: the
+      // failure is still recorded, with the nomination, and the pod waits for its victims to go.
+      // FitError does not carry the cycle's state, so PreFilter runs again on the same snapshot
+      // (deterministic: the same state) for the Filters the simulation re-runs.
+      const nodes = [...this.snapshot.nodeInfos()];
+      const state = new CycleState();
+      framework.runPreFilterPlugins(state, pod, nodes);
+      const post = await framework.runPostFilterPlugins(
+        state,
+        pod,
+        nodeToStatus(error.diagnosis, nodes),
+      );
+      error.diagnosis.postFilterMsg = statusMessage(post.status);
+      await this.failed(
+        info,
+        cycle,
+        fitErrorMessage(error.diagnosis),
+        plugins,
+        post.nominatedNodeName,
+      );
       return;
     }
     // Assume: the cache counts the pod on `host` now; the informer's update confirms it later.
@@ -214,7 +246,7 @@ export class Scheduler {
     const reserve = framework.runReservePluginsReserve(state, assumed, host);
     if (reserve.code !== "Success") {
       framework.runReservePluginsUnreserve(state, assumed, host);
-      this.cache.forgetPod(assumed);
+      this.forget(assumed);
       await this.failed(info, cycle, statusMessage(reserve), new Set());
       return;
     }
@@ -235,7 +267,7 @@ export class Scheduler {
     if (result.code === "Success") result = await framework.runBindPlugins(state, assumed, host);
     if (result.code !== "Success") {
       framework.runReservePluginsUnreserve(state, assumed, host);
-      this.cache.forgetPod(assumed);
+      this.forget(assumed);
       await this.failed(info, cycle, `binding rejected: ${statusMessage(result)}`, new Set());
       return;
     }
@@ -252,6 +284,69 @@ export class Scheduler {
     this.options.onScheduled?.(assumed, host);
   }
 
+  private frameworkFor(pod: Pod): Framework | undefined {
+    return this.frameworks.get(
+      (pod.spec.schedulerName as string | undefined) ?? "default-scheduler",
+    );
+  }
+
+  /**
+   * Evaluator.PreemptPod: mark the victim DisruptionTarget=True (reason PreemptionByScheduler),
+   * DELETE it (Kubernetes deletes outright, not through the Eviction API, so PDBs only steer the
+   * choice of victims), and record a Preempted event on it.
+   * A victim already gone is not an error.
+   */
+  private async preemptPod(victim: Pod, preemptor: Pod, nodeName: string): Promise<void> {
+    const pods = this.options.pods.in(victim.metadata.namespace);
+    const name = victim.metadata.name as string;
+    const schedulerName =
+      (preemptor.spec.schedulerName as string | undefined) ?? "default-scheduler";
+    try {
+      await pods.patch(
+        name,
+        {
+          status: {
+            conditions: [
+              {
+                type: "DisruptionTarget",
+                status: "True",
+                reason: "PreemptionByScheduler",
+                message: `${schedulerName}: preempting to accommodate a higher priority pod`,
+                lastTransitionTime: new Date(this.clock.now())
+                  .toISOString()
+                  .replace(/\.\d{3}Z$/, "Z"),
+              },
+            ],
+          },
+        },
+        "strategic",
+        { subresource: "status" },
+      );
+      await pods.delete(name);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    this.options.recorder.event(
+      victim as KubeObject,
+      "Normal",
+      "Preempted",
+      `Preempted by pod ${preemptor.metadata.uid} on node ${nodeName}`,
+    );
+  }
+
+  /**
+   * Undoes an assumption. When someone else bound the pod meanwhile, the cache already holds it
+   * on that node and refuses; Kubernetes logs "scheduler cache ForgetPod failed" and goes on.
+   */
+  private forget(assumed: Pod): void {
+    try {
+      this.cache.forgetPod(assumed);
+    } catch (error) {
+      this.options.log?.(`[scheduler] scheduler cache ForgetPod failed: ${messageOf(error)}`);
+    }
+  }
+
   /**
    * handleSchedulingFailure: a FailedScheduling event, the PodScheduled=False condition (reason
    * Unschedulable), and the pod back in the queue with the plugins that rejected it.
@@ -261,6 +356,7 @@ export class Scheduler {
     cycle: number,
     message: string,
     plugins: Set<string>,
+    nominatedNodeName?: string,
   ): Promise<void> {
     const pod = info.pod;
     this.options.recorder.event(pod as KubeObject, "Warning", "FailedScheduling", message);
@@ -277,6 +373,10 @@ export class Scheduler {
         pod.metadata.name as string,
         {
           status: {
+            // A nomination from preemption; "" clears an earlier one (NominatingMode Override).
+            ...(nominatedNodeName === undefined
+              ? {}
+              : { nominatedNodeName: nominatedNodeName || null }),
             conditions: [
               {
                 type: "PodScheduled",
@@ -299,4 +399,19 @@ export class Scheduler {
       this.options.log?.(`[scheduler] could not record PodScheduled=False: ${messageOf(error)}`);
     }
   }
+}
+
+/**
+ * Every node's Filter verdict, for PostFilter: the nodes Filter never ran on (ruled out by a
+ * PreFilter result, or by a PreFilter rejection) take the diagnosis' absent-node status, or
+ * UnschedulableAndUnresolvable (Kubernetes' NodeToStatus default) when there is none.
+ */
+function nodeToStatus(diagnosis: Diagnosis, nodes: NodeInfo[]): Map<string, Status> {
+  const absent = diagnosis.absentNodesStatus ?? status("UnschedulableAndUnresolvable");
+  return new Map(
+    nodes.map((n) => {
+      const name = n.node.metadata.name ?? "";
+      return [name, diagnosis.nodeToStatus.get(name) ?? absent];
+    }),
+  );
 }

@@ -7,9 +7,8 @@ import { BUILTIN_TYPES } from "../scheme.ts";
 import { validateCreate, validateUpdate, validators } from "./index.ts";
 
 describe("the validators registry", () => {
-  it("has create and update validators for every kind that has a defaulter, bar PriorityClass (not served yet)", () => {
+  it("has create and update validators for every kind that has a defaulter", () => {
     for (const key of Object.keys(defaulters)) {
-      if (key === "scheduling.k8s.io/PriorityClass") continue;
       expect(validators[key as keyof typeof validators], key).toBeDefined();
     }
     const stored = BUILTIN_TYPES.filter((t) => !t.virtual && t.kind !== "CustomResourceDefinition");

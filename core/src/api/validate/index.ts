@@ -67,6 +67,7 @@ import {
   validateRoleCreate,
   validateRoleUpdate,
 } from "./rbac.ts";
+import { validatePriorityClassCreate, validatePriorityClassUpdate } from "./scheduling.ts";
 import { validateServiceCreate, validateServiceUpdate } from "./service.ts";
 
 export interface Validator {
@@ -100,6 +101,7 @@ export const validators: Readonly<Record<KindKey, Validator>> = {
   "apps/ReplicaSet": v(validateReplicaSetCreate, validateReplicaSetUpdate),
   "coordination.k8s.io/Lease": v(validateLeaseCreate, validateLeaseUpdate),
   "discovery.k8s.io/EndpointSlice": v(validateEndpointSliceCreate, validateEndpointSliceUpdate),
+  "scheduling.k8s.io/PriorityClass": v(validatePriorityClassCreate, validatePriorityClassUpdate),
   "networking.k8s.io/Ingress": v(validateIngressCreate, validateIngressUpdate),
   "networking.k8s.io/IngressClass": v(validateIngressClassCreate, validateIngressClassUpdate),
   "rbac.authorization.k8s.io/Role": v(validateRoleCreate, validateRoleUpdate),

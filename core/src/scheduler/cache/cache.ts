@@ -155,7 +155,7 @@ export class SchedulerCache {
     if (state && state.pod.spec.nodeName !== pod.spec.nodeName) {
       throw new CacheError(
         "NodeMismatch",
-        `pod ${describe(pod)} was assumed on "${state.pod.spec.nodeName}" but forgetPod was given "${pod.spec.nodeName}"`,
+        `pod ${describe(pod)} was assumed on ${pod.spec.nodeName} but assigned to ${state.pod.spec.nodeName}`,
       );
     }
     if (!state || !this.assumedPods.has(key)) {

@@ -1,22 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { parseSchedulerConfig } from "../framework/config.ts";
 import { buildProfiles } from "../framework/profile.ts";
+import { status } from "../framework/types.ts";
 import { inTreeRegistry } from "./registry.ts";
 
-const handle = { nodeInfos: () => [], bind: async () => {} };
+const handle = {
+  nodeInfos: () => [],
+  bind: async () => {},
+  preemption: {
+    runFilterPlugins: () => status("Success"),
+    preemptPod: async () => {},
+    now: () => 0,
+  },
+};
 
 describe("the in-tree registry", () => {
-  it("builds kube-scheduler's default profile (without DefaultPreemption, not written yet) with Kubernetes' weights", () => {
-    const config = parseSchedulerConfig(`
-apiVersion: kubescheduler.config.k8s.io/v1
-kind: KubeSchedulerConfiguration
-profiles:
-- schedulerName: default-scheduler
-  plugins:
-    multiPoint:
-      disabled:
-      - name: DefaultPreemption
-`);
+  it("builds kube-scheduler's default profile with Kubernetes' weights and DefaultPreemption", () => {
+    const config = parseSchedulerConfig(
+      "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n",
+    );
     const profile = buildProfiles(config, inTreeRegistry(handle)).get("default-scheduler");
     expect(profile?.queueSort.map((p) => p.name)).toEqual(["PrioritySort"]);
     expect(profile?.preEnqueue.map((p) => p.name)).toEqual(["SchedulingGates"]);
@@ -39,15 +41,17 @@ profiles:
       NodeResourcesBalancedAllocation: 1,
       ImageLocality: 1,
     });
+    expect(profile?.postFilter.map((p) => p.name)).toEqual(["DefaultPreemption"]);
     expect(profile?.bind.map((p) => p.name)).toEqual(["DefaultBinder"]);
   });
 
-  it("refuses the default profile while DefaultPreemption is missing, in Kubernetes' words", () => {
+  it("refuses DefaultPreemption when the handle gives it no way to simulate and evict", () => {
     const config = parseSchedulerConfig(
       "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n",
     );
-    expect(() => buildProfiles(config, inTreeRegistry(handle))).toThrow(
-      /"DefaultPreemption" does not exist/,
+    const bare = { nodeInfos: () => [], bind: async () => {} };
+    expect(() => buildProfiles(config, inTreeRegistry(bare))).toThrow(
+      /DefaultPreemption needs the plugin handle's preemption/,
     );
   });
 });

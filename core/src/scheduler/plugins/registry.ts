@@ -3,13 +3,14 @@
  * pluginConfig args; plugins that read the cluster beyond the node being filtered (the snapshot's
  * node list, namespaces, Services for default spreading) or write to it (binding) get it from the
  * handle the scheduler passes in, as Kubernetes passes a framework.Handle.
- *
- * DefaultPreemption (a PostFilter) is not here yet: a profile that enables it fails to build with
- * Kubernetes' "PostFilterPlugin \"DefaultPreemption\" does not exist".
  */
 import { Registry } from "../framework/registry.ts";
 import type { NodeInfo } from "../framework/types.ts";
 import { type BindingClient, DefaultBinder } from "./default-binder/default-binder.ts";
+import {
+  DefaultPreemption,
+  type PreemptionHandle,
+} from "./default-preemption/default-preemption.ts";
 import { ImageLocality } from "./image-locality/image-locality.ts";
 import type { NamespaceLister } from "./inter-pod-affinity/affinity-term.ts";
 import {
@@ -41,6 +42,12 @@ export interface PluginHandle {
   bind: BindingClient;
   namespaces?: NamespaceLister;
   groups?: GroupListers;
+  /**
+   * For DefaultPreemption: the preemptor's profile's Filter plugins, the eviction, the clock.
+   * Optional so that tests of other plugins need not wire it; a profile enabling DefaultPreemption
+   * without it fails to build.
+   */
+  preemption?: Omit<PreemptionHandle, "nodeInfos">;
 }
 
 type Args<T> = Partial<T> | undefined;
@@ -82,6 +89,17 @@ export function inTreeRegistry(handle: PluginHandle): Registry {
           nodeInfos,
           namespaces: handle.namespaces,
         }),
+    ],
+    [
+      "DefaultPreemption",
+      () => {
+        if (!handle.preemption) {
+          throw new Error(
+            "DefaultPreemption needs the plugin handle's preemption (runFilterPlugins, preemptPod, now); got none",
+          );
+        }
+        return new DefaultPreemption({ ...handle.preemption, nodeInfos: () => handle.nodeInfos() });
+      },
     ],
     ["DefaultBinder", () => new DefaultBinder(handle.bind)],
   ]);

@@ -1,0 +1,136 @@
+/**
+ * Preemption against a real API server: a full node, lower-priority pods on it, a higher-priority
+ * pod arrives; the scheduler deletes exactly the victims DefaultPreemption picks, nominates the
+ * node in the pod's status, and binds the pod once the victims are gone.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Node, Pod } from "../api/types.ts";
+import { EventRecorder, eventSink } from "../client/events.ts";
+import { builtinType, SharedInformerFactory } from "../client/factory.ts";
+import { RestClient } from "../client/rest.ts";
+import { eventually } from "../controllers/testing.ts";
+import { startTestApiServer, type TestApiServer } from "../testing/cluster.ts";
+import { Scheduler } from "./scheduler.ts";
+
+let api: TestApiServer;
+let admin: RestClient;
+let asScheduler: RestClient;
+let informers: SharedInformerFactory;
+let scheduler: Scheduler;
+let running: Promise<void>;
+
+const node = (name: string, cpu: string): Node => ({
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: { name, labels: { "kubernetes.io/hostname": name } },
+  status: {
+    allocatable: { cpu, memory: "8Gi", pods: "110" },
+    capacity: { cpu, memory: "8Gi", pods: "110" },
+  },
+});
+/** Priority comes from the class: the Priority admission plugin copies its value into spec.priority. */
+const pod = (name: string, priorityClassName: string, cpu: string, nodeName?: string): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name },
+  spec: {
+    ...(nodeName ? { nodeName } : {}),
+    priorityClassName,
+    containers: [{ name: "c", image: "tinykube/hello", resources: { requests: { cpu } } }],
+  },
+});
+
+beforeEach(async () => {
+  api = await startTestApiServer();
+  const client = (user: string) =>
+    new RestClient({ server: api.url, caPem: api.caCertPem, token: api.tokenFor(user), qps: 0 });
+  admin = client("admin");
+  asScheduler = client("system:kube-scheduler");
+  informers = new SharedInformerFactory(asScheduler);
+  scheduler = new Scheduler({
+    informers,
+    pods: asScheduler.resource<Pod>(builtinType("pods")),
+    recorder: new EventRecorder({
+      sink: eventSink(asScheduler.resource(builtinType("events"))),
+      component: "default-scheduler",
+    }),
+  });
+  informers.start();
+  await informers.waitForCacheSync(5000);
+  running = scheduler.run();
+});
+
+afterEach(async () => {
+  scheduler?.stop();
+  await running;
+  await informers?.stop();
+  admin?.close();
+  asScheduler?.close();
+  await api?.stop();
+});
+
+const pods = () => admin.resource<Pod>(builtinType("pods"), "default");
+
+describe("preemption", () => {
+  it("deletes the cheapest victims, nominates the node, then binds the pod there", async () => {
+    const nodes = admin.resource<Node>(builtinType("nodes"));
+    await nodes.create(node("n1", "2"));
+    await nodes.create(node("n2", "2"));
+    const classes = admin.resource(builtinType("scheduling.k8s.io/priorityclasses"));
+    for (const [name, value] of [
+      ["p1", 1],
+      ["p5", 5],
+      ["p50", 50],
+      ["p100", 100],
+    ] as const) {
+      await classes.create({
+        apiVersion: "scheduling.k8s.io/v1",
+        kind: "PriorityClass",
+        metadata: { name },
+        value,
+      });
+    }
+    // n1: two low pods; n2: one mid pod. Both nodes are full.
+    await pods().create(pod("low-a", "p1", "1", "n1"));
+    await pods().create(pod("low-b", "p5", "1", "n1"));
+    await pods().create(pod("mid", "p50", "2", "n2"));
+    await pods().create(pod("high", "p100", "1"));
+
+    // n1 need only lose low-a (low-b is reprieved: 1 CPU is enough); n2 would lose mid (50).
+    const nominated = await eventually(
+      () => pods().get("high"),
+      (p) => p.status?.nominatedNodeName === "n1",
+      "high nominated to n1",
+      5000,
+    );
+    expect(nominated.status?.conditions?.find((c) => c.type === "PodScheduled")).toMatchObject({
+      status: "False",
+      reason: "Unschedulable",
+      message: "0/2 nodes are available: 2 Insufficient cpu.",
+    });
+    // The victim is terminating, not gone: it still holds its CPU, and high waits.
+    const victim = await pods().get("low-a");
+    expect(victim.metadata.deletionTimestamp).toBeTruthy();
+    expect(victim.status?.conditions?.find((c) => c.type === "DisruptionTarget")).toMatchObject({
+      status: "True",
+      reason: "PreemptionByScheduler",
+      message: "default-scheduler: preempting to accommodate a higher priority pod",
+    });
+    expect((await pods().get("high")).spec.nodeName).toBeUndefined();
+    // Play the kubelet: the container has stopped, the pod object goes.
+    await pods().delete("low-a", { gracePeriodSeconds: 0 });
+    const bound = await eventually(
+      () => pods().get("high"),
+      (p) => Boolean(p.spec.nodeName),
+      "high bound",
+      5000,
+    );
+    expect(bound.spec.nodeName).toBe("n1");
+    const left = (await pods().list()).items.map((p) => p.metadata.name).sort();
+    expect(left).toEqual(["high", "low-b", "mid"]);
+    const events = await admin
+      .resource(builtinType("events"), "default")
+      .list({ fieldSelector: "involvedObject.name=low-a" });
+    expect(events.items.map((e) => (e as { reason?: string }).reason)).toContain("Preempted");
+  });
+});
