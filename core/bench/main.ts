@@ -4,9 +4,12 @@
  * store       the embedded store against a real etcd on the same disk
  * apiserver   the API server over HTTPS, on the embedded store and on a real etcd
  * controllers the deployment and replicaset controllers creating pods, on both stores
+ * scheduler   scheduler_perf's SchedulingBasic, NodeAffinity and PodAntiAffinity at 5,000 nodes,
+ *             through the API server on both stores, and the algorithm alone
  */
 import { benchApiServer } from "./apiserver.ts";
 import { benchControllers } from "./controllers.ts";
+import { benchScheduler } from "./scheduler.ts";
 import { benchStore } from "./store.ts";
 
 const args = process.argv.slice(2);
@@ -18,6 +21,7 @@ const benches: Record<string, () => Promise<string>> = {
   store: () => benchStore({ scale }),
   apiserver: () => benchApiServer({ scale }),
   controllers: () => benchControllers({ scale }),
+  scheduler: () => benchScheduler({ scale }),
 };
 
 const bench = name ? benches[name] : undefined;

@@ -173,6 +173,10 @@ export class Scheduler {
           throw error;
         }
         await this.scheduleOne(info, this.queue.schedulingCycle);
+        // A cycle never waits on I/O, and a busy queue's pop resolves at once: without a turn of
+        // the event loop here, bindings and watch events would wait until the queue is empty
+        // (kube-scheduler's loop is a goroutine beside them).
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       cleanup.stop();
@@ -190,7 +194,9 @@ export class Scheduler {
     const framework = this.frameworks.get(
       (pod.spec.schedulerName as string | undefined) ?? "default-scheduler",
     );
-    if (!framework || pod.metadata.deletionTimestamp) {
+    // skipPodSchedule: deleted, or already assumed or bound by a cycle of ours (an update
+    // queued it again meanwhile).
+    if (!framework || pod.metadata.deletionTimestamp || this.cache.getPod(pod)) {
       this.queue.done(pod);
       return;
     }
@@ -242,7 +248,13 @@ export class Scheduler {
     }
     // Assume: the cache counts the pod on `host` now; the informer's update confirms it later.
     const assumed: Pod = { ...pod, spec: { ...pod.spec, nodeName: host } };
-    this.cache.assumePod(assumed);
+    try {
+      this.cache.assumePod(assumed);
+    } catch (error) {
+      // Kubernetes treats a failed assume as a scheduling error, not a crash.
+      await this.failed(info, cycle, messageOf(error), new Set());
+      return;
+    }
     const reserve = framework.runReservePluginsReserve(state, assumed, host);
     if (reserve.code !== "Success") {
       framework.runReservePluginsUnreserve(state, assumed, host);
