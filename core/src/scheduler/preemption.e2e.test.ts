@@ -5,19 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Node, Pod } from "../api/types.ts";
-import { EventRecorder, eventSink } from "../client/events.ts";
-import { builtinType, SharedInformerFactory } from "../client/factory.ts";
-import { RestClient } from "../client/rest.ts";
+import { builtinType } from "../client/factory.ts";
+import type { RestClient } from "../client/rest.ts";
 import { eventually } from "../controllers/testing.ts";
-import { startTestApiServer, type TestApiServer } from "../testing/cluster.ts";
-import { Scheduler } from "./scheduler.ts";
+import { type SchedulerE2E, startSchedulerE2E } from "./e2e-testing.ts";
 
-let api: TestApiServer;
+let env: SchedulerE2E;
 let admin: RestClient;
-let asScheduler: RestClient;
-let informers: SharedInformerFactory;
-let scheduler: Scheduler;
-let running: Promise<void>;
 
 const node = (name: string, cpu: string): Node => ({
   apiVersion: "v1",
@@ -41,32 +35,12 @@ const pod = (name: string, priorityClassName: string, cpu: string, nodeName?: st
 });
 
 beforeEach(async () => {
-  api = await startTestApiServer();
-  const client = (user: string) =>
-    new RestClient({ server: api.url, caPem: api.caCertPem, token: api.tokenFor(user), qps: 0 });
-  admin = client("admin");
-  asScheduler = client("system:kube-scheduler");
-  informers = new SharedInformerFactory(asScheduler);
-  scheduler = new Scheduler({
-    informers,
-    pods: asScheduler.resource<Pod>(builtinType("pods")),
-    recorder: new EventRecorder({
-      sink: eventSink(asScheduler.resource(builtinType("events"))),
-      component: "default-scheduler",
-    }),
-  });
-  informers.start();
-  await informers.waitForCacheSync(5000);
-  running = scheduler.run();
+  env = await startSchedulerE2E();
+  admin = env.admin;
 });
 
 afterEach(async () => {
-  scheduler?.stop();
-  await running;
-  await informers?.stop();
-  admin?.close();
-  asScheduler?.close();
-  await api?.stop();
+  await env?.stop();
 });
 
 const pods = () => admin.resource<Pod>(builtinType("pods"), "default");

@@ -30,6 +30,8 @@ export class FitError extends Error {
   constructor(
     readonly pod: Pod,
     readonly diagnosis: Diagnosis,
+    /** The failed cycle's state: PostFilter (preemption) re-runs Filters that read PreFilter's data. */
+    readonly state: CycleState,
   ) {
     super(fitErrorMessage(diagnosis));
     this.name = "FitError";
@@ -73,7 +75,7 @@ export function schedulePod(options: SchedulePodOptions): {
   });
   if (fit.error) throw new Error(statusMessage(fit.error));
   const feasible = fit.feasibleNodes;
-  if (feasible.length === 0) throw new FitError(pod, fit.diagnosis);
+  if (feasible.length === 0) throw new FitError(pod, fit.diagnosis, state);
   const evaluatedNodes = feasible.length + fit.diagnosis.nodeToStatus.size;
   const done = (suggestedHost: string) => ({
     result: { suggestedHost, evaluatedNodes, feasibleNodes: feasible.length, state },

@@ -33,7 +33,7 @@ import { parseSchedulerConfig, type SchedulerConfig } from "./framework/config.t
 import { type Diagnosis, fitErrorMessage, statusMessage } from "./framework/messages.ts";
 import { buildProfiles } from "./framework/profile.ts";
 import { Framework } from "./framework/runtime.ts";
-import { CycleState, type NodeInfo, type Status, status } from "./framework/types.ts";
+import { type CycleState, type NodeInfo, type Status, status } from "./framework/types.ts";
 import { inTreeRegistry, type PluginHandle } from "./plugins/registry.ts";
 import {
   AssignedPodAdd,
@@ -226,13 +226,10 @@ export class Scheduler {
       }
       // Preemption. Even when it nominates a node the pod is not bound in this cycle: the
       // failure is still recorded, with the nomination, and the pod waits for its victims to go.
-      // FitError does not carry the cycle's state, so PreFilter runs again on the same snapshot
-      // (deterministic: the same state) for the Filters the simulation re-runs.
+      // The failed cycle's state goes with it: the Filters the simulation re-runs read PreFilter's data.
       const nodes = [...this.snapshot.nodeInfos()];
-      const state = new CycleState();
-      framework.runPreFilterPlugins(state, pod, nodes);
       const post = await framework.runPostFilterPlugins(
-        state,
+        error.state,
         pod,
         nodeToStatus(error.diagnosis, nodes),
       );
