@@ -14,9 +14,9 @@
 import type { Pod } from "../api/types.ts";
 import { findNodesThatFit } from "./framework/feasible.ts";
 import { type Diagnosis, fitErrorMessage, statusMessage } from "./framework/messages.ts";
-import type { Framework } from "./framework/runtime.ts";
+import type { Framework, NodePluginScores } from "./framework/runtime.ts";
 import { prioritizeNodes, type RandomInt, selectHost } from "./framework/select-host.ts";
-import { CycleState, type NodeInfo } from "./framework/types.ts";
+import { CycleState, type NodeInfo, type Status } from "./framework/types.ts";
 
 export class NoNodesAvailableError extends Error {
   constructor() {
@@ -44,6 +44,13 @@ export interface ScheduleResult {
   evaluatedNodes: number;
   feasibleNodes: number;
   state: CycleState;
+  /** What the cycle saw, for narration: the nodes that fit, those Filter rejected and why, and
+   * every feasible node's weighted score per plugin (empty when one node fit and nothing was scored). */
+  trace: {
+    feasible: string[];
+    rejected: Map<string, Status>;
+    scores: NodePluginScores[];
+  };
 }
 
 export interface SchedulePodOptions {
@@ -77,13 +84,23 @@ export function schedulePod(options: SchedulePodOptions): {
   const feasible = fit.feasibleNodes;
   if (feasible.length === 0) throw new FitError(pod, fit.diagnosis, state);
   const evaluatedNodes = feasible.length + fit.diagnosis.nodeToStatus.size;
-  const done = (suggestedHost: string) => ({
-    result: { suggestedHost, evaluatedNodes, feasibleNodes: feasible.length, state },
+  const done = (suggestedHost: string, scores: NodePluginScores[]) => ({
+    result: {
+      suggestedHost,
+      evaluatedNodes,
+      feasibleNodes: feasible.length,
+      state,
+      trace: {
+        feasible: feasible.map((n) => n.node.metadata.name ?? ""),
+        rejected: fit.diagnosis.nodeToStatus,
+        scores,
+      },
+    },
     nextStartNodeIndex: fit.nextStartNodeIndex,
   });
-  if (feasible.length === 1) return done(feasible[0]?.node.metadata.name as string);
+  if (feasible.length === 1) return done(feasible[0]?.node.metadata.name as string, []);
   const prioritized = prioritizeNodes(framework, state, pod, feasible);
   if (prioritized.status.code !== "Success") throw new Error(statusMessage(prioritized.status));
-  return done(selectHost(prioritized.scores, options.randomInt));
+  return done(selectHost(prioritized.scores, options.randomInt), prioritized.scores);
 }
 // #endregion schedulePod

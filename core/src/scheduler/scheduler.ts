@@ -32,7 +32,8 @@ import { SchedulerCache, Snapshot } from "./cache/index.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "./framework/config.ts";
 import { type Diagnosis, fitErrorMessage, statusMessage } from "./framework/messages.ts";
 import { buildProfiles } from "./framework/profile.ts";
-import { Framework } from "./framework/runtime.ts";
+import type { Registry } from "./framework/registry.ts";
+import { Framework, type NodePluginScores } from "./framework/runtime.ts";
 import { type CycleState, type NodeInfo, type Status, status } from "./framework/types.ts";
 import { inTreeRegistry, type PluginHandle } from "./plugins/registry.ts";
 import {
@@ -62,9 +63,33 @@ export interface SchedulerOptions {
   config?: SchedulerConfig;
   clock?: Clock;
   log?: (line: string) => void;
+  /**
+   * Plugins beyond the in-tree ones, registered beside them (kube-scheduler's
+   * app.WithPlugin / out-of-tree registry); a profile enables them by name.
+   */
+  outOfTreeRegistry?: (handle: PluginHandle) => Registry;
   /** Told of each decision, for narration and tests. */
   onScheduled?: (pod: Pod, nodeName: string) => void;
   onFailed?: (pod: Pod, message: string) => void;
+  /** Told what each cycle saw: Filter's verdict per node, the scores per plugin, the outcome. */
+  onCycle?: (trace: CycleTrace) => void;
+}
+
+/** One scheduling cycle, as kube-scheduler would log it at high verbosity. */
+export interface CycleTrace {
+  cycle: number;
+  pod: Pod;
+  schedulerName: string;
+  /** Nodes every Filter accepted. */
+  feasible: string[];
+  /** Nodes a Filter rejected, with the status (its plugin and reasons). */
+  rejected: Map<string, Status>;
+  /** Each feasible node's weighted score per Score plugin; empty when nothing was scored. */
+  scores: NodePluginScores[];
+  /** The node chosen, or why none was (FailedScheduling's message) and preemption's nomination. */
+  host?: string;
+  failure?: string;
+  nominatedNodeName?: string;
 }
 
 const isAssigned = (pod: Pod) => Boolean(pod.spec.nodeName);
@@ -99,7 +124,9 @@ export class Scheduler {
         now: () => this.clock.now(),
       },
     };
-    const profiles = buildProfiles(this.config, inTreeRegistry(handle));
+    const registry = inTreeRegistry(handle);
+    if (options.outOfTreeRegistry) registry.merge(options.outOfTreeRegistry(handle));
+    const profiles = buildProfiles(this.config, registry);
     this.frameworks = new Map(
       [...profiles].map(([name, profile]) => [name, new Framework(profile)]),
     );
@@ -191,9 +218,8 @@ export class Scheduler {
   // #region scheduleOne
   async scheduleOne(info: QueuedPodInfo, cycle: number): Promise<void> {
     const pod = info.pod;
-    const framework = this.frameworks.get(
-      (pod.spec.schedulerName as string | undefined) ?? "default-scheduler",
-    );
+    const schedulerName = (pod.spec.schedulerName as string | undefined) ?? "default-scheduler";
+    const framework = this.frameworks.get(schedulerName);
     // skipPodSchedule: deleted, or already assumed or bound by a cycle of ours (an update
     // queued it again meanwhile).
     if (!framework || pod.metadata.deletionTimestamp || this.cache.getPod(pod)) {
@@ -214,13 +240,27 @@ export class Scheduler {
       this.nextStartNodeIndex = nextStartNodeIndex;
       host = result.suggestedHost;
       state = result.state;
+      this.options.onCycle?.({ cycle, pod, schedulerName, ...result.trace, host });
     } catch (error) {
+      const trace = (failure: string, nominatedNodeName?: string) =>
+        this.options.onCycle?.({
+          cycle,
+          pod,
+          schedulerName,
+          feasible: [],
+          rejected: error instanceof FitError ? error.diagnosis.nodeToStatus : new Map(),
+          scores: [],
+          failure,
+          nominatedNodeName,
+        });
       if (!(error instanceof FitError)) {
+        trace(messageOf(error));
         await this.failed(info, cycle, messageOf(error), new Set());
         return;
       }
       const plugins = error.diagnosis.unschedulablePlugins ?? new Set<string>();
       if (!framework.hasPostFilterPlugins()) {
+        trace(error.message);
         await this.failed(info, cycle, error.message, plugins);
         return;
       }
@@ -234,6 +274,7 @@ export class Scheduler {
         nodeToStatus(error.diagnosis, nodes),
       );
       error.diagnosis.postFilterMsg = statusMessage(post.status);
+      trace(fitErrorMessage(error.diagnosis), post.nominatedNodeName);
       await this.failed(
         info,
         cycle,

@@ -14,7 +14,7 @@ import { LeaderElector, type Lease } from "../client/leader-election.ts";
 import { RestClient } from "../client/rest.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import type { SchedulerConfig } from "./framework/config.ts";
-import { Scheduler } from "./scheduler.ts";
+import { Scheduler, type SchedulerOptions } from "./scheduler.ts";
 
 export interface StartSchedulerOptions {
   server: string;
@@ -36,6 +36,11 @@ export interface StartSchedulerOptions {
   clock?: Clock;
   log?: (line: string) => void;
   onLeading?: (leading: boolean) => void;
+  /** Passed to the Scheduler: extra plugins, and what each cycle saw (for narration). */
+  outOfTreeRegistry?: SchedulerOptions["outOfTreeRegistry"];
+  onCycle?: SchedulerOptions["onCycle"];
+  onScheduled?: SchedulerOptions["onScheduled"];
+  onFailed?: SchedulerOptions["onFailed"];
 }
 
 export interface RunningScheduler {
@@ -62,7 +67,8 @@ export function startScheduler(options: StartSchedulerOptions): RunningScheduler
     const informers = new SharedInformerFactory(client, { clock });
     const recorder = new EventRecorder({
       sink: eventSink(client.resource(builtinType("events"))),
-      component: "default-scheduler",
+      // Events name the scheduler that wrote them (reportingController), as each profile does.
+      component: options.config?.profiles[0]?.schedulerName ?? "default-scheduler",
       clock,
       log,
     });
@@ -73,6 +79,10 @@ export function startScheduler(options: StartSchedulerOptions): RunningScheduler
       config: options.config,
       clock,
       log,
+      outOfTreeRegistry: options.outOfTreeRegistry,
+      onCycle: options.onCycle,
+      onScheduled: options.onScheduled,
+      onFailed: options.onFailed,
     });
     informers.start();
     const running = informers
