@@ -1,20 +1,21 @@
 /**
  * The scheduling algorithm alone, in this process: `schedulePod` with kube-scheduler's default
- * profile (as the Scheduler builds it) over a workload's NodeInfos, each decision added to its
- * node (`addPod`, what assuming a pod does to the cache) before the next pod. No API server, no
- * watch, no queue, no binding: what is left of a pod's cost is the framework's — Filter on up to
- * percentageOfNodesToScore of the nodes, Score on those that fit, selectHost.
+ * profile (as the Scheduler builds it) over the scheduler's own cache and snapshot, each decision
+ * assumed in the cache before the next pod, the snapshot refreshed each cycle. No API server, no
+ * watch, no queue, no binding: what is left of a pod's cost is the cycle's — the snapshot update,
+ * Filter on up to percentageOfNodesToScore of the nodes, Score on those that fit, selectHost,
+ * assume.
  *
  * A pod that fits nowhere would throw FitError; the workloads are sized so that none does.
  */
 import type { Pod } from "../src/api/types.ts";
+import { SchedulerCache, Snapshot } from "../src/scheduler/cache/index.ts";
 import { parseSchedulerConfig } from "../src/scheduler/framework/config.ts";
-import { addPod, newNodeInfo } from "../src/scheduler/framework/node-info.ts";
 import { buildProfiles } from "../src/scheduler/framework/profile.ts";
 import { Framework } from "../src/scheduler/framework/runtime.ts";
-import type { NodeInfo } from "../src/scheduler/framework/types.ts";
 import { inTreeRegistry } from "../src/scheduler/plugins/registry.ts";
 import { schedulePod } from "../src/scheduler/schedule-pod.ts";
+import { FakeClock } from "../src/util/clock.ts";
 import type { Workload } from "./scheduler-workload.ts";
 
 /**
@@ -50,18 +51,23 @@ function stored(template: Pod, namespace: string, name: string, nodeName?: strin
 
 // #region algorithm-only
 export function algorithmOnly(w: Workload): AlgorithmResult {
-  const nodes: NodeInfo[] = [];
-  for (let i = 0; i < w.nodes; i++) nodes.push(newNodeInfo(w.node(i)));
-  const byName = new Map(nodes.map((n) => [n.node.metadata.name, n]));
+  const cache = new SchedulerCache({ clock: new FakeClock() });
+  const snapshot = new Snapshot();
+  for (let i = 0; i < w.nodes; i++) cache.addNode(w.node(i));
   // The pods already placed, round-robin, as the API phase creates them.
   for (let i = 0; i < w.initPods; i++) {
-    const info = nodes[i % nodes.length] as NodeInfo;
-    addPod(info, stored(w.pod(`init-${i}`), w.initNamespace, `init-${i}`, info.node.metadata.name));
+    const name = w.node(i % w.nodes).metadata.name;
+    cache.addPod(stored(w.pod(`init-${i}`), w.initNamespace, `init-${i}`, name));
   }
   const config = parseSchedulerConfig(DEFAULT_PROFILE);
   const profile = buildProfiles(
     config,
-    inTreeRegistry({ nodeInfos: () => nodes, bind: async () => {} }),
+    inTreeRegistry({
+      nodeInfos: () => snapshot.nodeInfos(),
+      havePodsWithAffinityList: () => snapshot.havePodsWithAffinityList(),
+      havePodsWithRequiredAntiAffinityList: () => snapshot.havePodsWithRequiredAntiAffinityList(),
+      bind: async () => {},
+    }),
   ).get("default-scheduler");
   if (!profile) throw new Error("DEFAULT_PROFILE has no default-scheduler profile");
   const framework = new Framework(profile);
@@ -72,16 +78,16 @@ export function algorithmOnly(w: Workload): AlgorithmResult {
   for (let i = 0; i < w.measuredPods; i++) {
     const t = performance.now();
     const pod = stored(w.pod(`pod-${i}`), w.measuredNamespace, `pod-${i}`);
+    cache.updateSnapshot(snapshot);
     const { result, nextStartNodeIndex } = schedulePod({
       framework,
       pod,
-      nodes,
+      nodes: snapshot.nodeInfos(),
       nextStartNodeIndex: next,
       percentageOfNodesToScore: config.percentageOfNodesToScore,
     });
     next = nextStartNodeIndex;
-    const info = byName.get(result.suggestedHost) as NodeInfo;
-    addPod(info, { ...pod, spec: { ...pod.spec, nodeName: result.suggestedHost } });
+    cache.assumePod({ ...pod, spec: { ...pod.spec, nodeName: result.suggestedHost } });
     latencies.push(performance.now() - t);
   }
   const seconds = (performance.now() - started) / 1000;

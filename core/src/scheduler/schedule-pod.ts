@@ -57,7 +57,7 @@ export interface SchedulePodOptions {
   framework: Framework;
   pod: Pod;
   /** The snapshot's nodes, in its order. */
-  nodes: NodeInfo[];
+  nodes: readonly NodeInfo[];
   /** Carried from cycle to cycle, so every node gets its turn to be looked at first. */
   nextStartNodeIndex: number;
   percentageOfNodesToScore?: number;

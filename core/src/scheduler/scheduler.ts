@@ -112,7 +112,10 @@ export class Scheduler {
     this.queue = new PriorityQueue({ clock: this.clock });
     this.cache = new SchedulerCache({ clock: this.clock });
     const handle: PluginHandle = {
-      nodeInfos: () => [...this.snapshot.nodeInfos()],
+      nodeInfos: () => this.snapshot.nodeInfos(),
+      havePodsWithAffinityList: () => this.snapshot.havePodsWithAffinityList(),
+      havePodsWithRequiredAntiAffinityList: () =>
+        this.snapshot.havePodsWithRequiredAntiAffinityList(),
       bind: (namespace, name, binding) =>
         options.pods.in(namespace).createSubresource(name, "binding", binding as never),
       preemption: {
@@ -233,7 +236,7 @@ export class Scheduler {
       const { result, nextStartNodeIndex } = schedulePod({
         framework,
         pod,
-        nodes: [...this.snapshot.nodeInfos()],
+        nodes: this.snapshot.nodeInfos(),
         nextStartNodeIndex: this.nextStartNodeIndex,
         percentageOfNodesToScore: this.config.percentageOfNodesToScore,
       });
@@ -267,7 +270,7 @@ export class Scheduler {
       // Preemption. Even when it nominates a node the pod is not bound in this cycle: the
       // failure is still recorded, with the nomination, and the pod waits for its victims to go.
       // The failed cycle's state goes with it: the Filters the simulation re-runs read PreFilter's data.
-      const nodes = [...this.snapshot.nodeInfos()];
+      const nodes = this.snapshot.nodeInfos();
       const post = await framework.runPostFilterPlugins(
         error.state,
         pod,
@@ -456,7 +459,7 @@ export class Scheduler {
  * PreFilter result, or by a PreFilter rejection) take the diagnosis' absent-node status, or
  * UnschedulableAndUnresolvable (Kubernetes' NodeToStatus default) when there is none.
  */
-function nodeToStatus(diagnosis: Diagnosis, nodes: NodeInfo[]): Map<string, Status> {
+function nodeToStatus(diagnosis: Diagnosis, nodes: readonly NodeInfo[]): Map<string, Status> {
   const absent = diagnosis.absentNodesStatus ?? status("UnschedulableAndUnresolvable");
   return new Map(
     nodes.map((n) => {

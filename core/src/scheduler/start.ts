@@ -49,6 +49,7 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
+// #region startScheduler
 export function startScheduler(options: StartSchedulerOptions): RunningScheduler {
   const clock = options.clock ?? realClock;
   const log = options.log ?? (() => {});
@@ -146,3 +147,4 @@ export function startScheduler(options: StartSchedulerOptions): RunningScheduler
     },
   };
 }
+// #endregion startScheduler

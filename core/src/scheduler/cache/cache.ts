@@ -148,6 +148,7 @@ export class SchedulerCache {
     state.bindingFinished = true;
   }
 
+  // #region forgetPod
   /** The binding failed (or a later extension point rejected the pod): undo assumePod. */
   forgetPod(pod: Pod): void {
     const key = podKey(pod);
@@ -166,6 +167,7 @@ export class SchedulerCache {
     }
     this.removePodFromNode(pod);
   }
+  // #endregion forgetPod
 
   // #region addPod
   /**

@@ -93,7 +93,7 @@ export function findNodesThatFit(args: {
   state: CycleState;
   pod: Pod;
   /** The snapshot's nodes, in the snapshot's order. */
-  allNodes: NodeInfo[];
+  allNodes: readonly NodeInfo[];
   nextStartNodeIndex: number;
   /** KubeSchedulerConfiguration.percentageOfNodesToScore (the profile's value wins when set). */
   globalPercentageOfNodesToScore?: number;

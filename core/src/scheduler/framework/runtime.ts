@@ -27,6 +27,7 @@ import {
   type NodeInfo,
   type NodeScore,
   type PreFilterResult,
+  type ScorePlugin,
   type Status,
   status,
 } from "./types.ts";
@@ -100,7 +101,7 @@ export class Framework {
   runPreFilterPlugins(
     state: CycleState,
     pod: Pod,
-    nodes: NodeInfo[],
+    nodes: readonly NodeInfo[],
   ): { result?: PreFilterResult; status: Status; pluginsWithNodes: Set<string> } {
     let result: PreFilterResult | undefined;
     let returnStatus: Status = status("Success");
@@ -254,22 +255,25 @@ export class Framework {
       }
     }
     // 3. and 4.
+    const lists = plugins.map((pl) => perPlugin.get(pl.name) as NodeScore[]);
+    const weights = plugins.map((pl) => this.profile.scoreWeights.get(pl.name) ?? 1);
     const scores: NodePluginScores[] = [];
-    for (const [i, node] of nodes.entries()) {
+    for (let i = 0; i < nodes.length; i++) {
       const entry: NodePluginScores = {
-        name: node.node.metadata.name ?? "",
+        name: nodes[i]?.node.metadata.name ?? "",
         scores: [],
         totalScore: 0,
       };
-      for (const pl of plugins) {
-        const score = (perPlugin.get(pl.name) as NodeScore[])[i]?.score as number;
+      for (let p = 0; p < plugins.length; p++) {
+        const name = (plugins[p] as ScorePlugin).name;
+        const score = lists[p]?.[i]?.score as number;
         if (score > MAX_NODE_SCORE || score < MIN_NODE_SCORE) {
           return fail(
-            `applying score defaultWeights on Score plugins: plugin "${pl.name}" returns an invalid score ${score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`,
+            `applying score defaultWeights on Score plugins: plugin "${name}" returns an invalid score ${score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`,
           );
         }
-        const weighted = score * (this.profile.scoreWeights.get(pl.name) ?? 1);
-        entry.scores.push({ name: pl.name, score: weighted });
+        const weighted = score * (weights[p] as number);
+        entry.scores.push({ name, score: weighted });
         entry.totalScore += weighted;
       }
       scores.push(entry);

@@ -108,7 +108,7 @@ export interface PreFilterPlugin extends Plugin {
   preFilter(
     state: CycleState,
     pod: Pod,
-    nodes: NodeInfo[],
+    nodes: readonly NodeInfo[],
   ): { result?: PreFilterResult; status: Status };
 }
 

@@ -16,6 +16,7 @@ import type { NamespaceLister } from "./inter-pod-affinity/affinity-term.ts";
 import {
   InterPodAffinity,
   type InterPodAffinityOptions,
+  listerOf,
 } from "./inter-pod-affinity/inter-pod-affinity.ts";
 import { NodeAffinity } from "./node-affinity/node-affinity.ts";
 import { NodeName } from "./node-name/node-name.ts";
@@ -37,8 +38,14 @@ import { TaintToleration } from "./taint-toleration/taint-toleration.ts";
 
 /** What plugins may ask of the scheduler (a slice of Kubernetes' framework.Handle). */
 export interface PluginHandle {
-  /** The current cycle's snapshot of every node. */
-  nodeInfos(): NodeInfo[];
+  /** The current cycle's snapshot of every node. Read-only: the snapshot's own list. */
+  nodeInfos(): readonly NodeInfo[];
+  /**
+   * The snapshot's lists of nodes holding a pod with pod (anti-)affinity, and with required
+   * anti-affinity. Without them InterPodAffinity filters nodeInfos() itself, every cycle.
+   */
+  havePodsWithAffinityList?(): readonly NodeInfo[];
+  havePodsWithRequiredAntiAffinityList?(): readonly NodeInfo[];
   bind: BindingClient;
   namespaces?: NamespaceLister;
   groups?: GroupListers;
@@ -55,6 +62,15 @@ type Args<T> = Partial<T> | undefined;
 // #region inTreeRegistry
 export function inTreeRegistry(handle: PluginHandle): Registry {
   const nodeInfos = { list: () => handle.nodeInfos() };
+  const fallback = listerOf(() => handle.nodeInfos());
+  const affinityLister = {
+    list: () => handle.nodeInfos(),
+    havePodsWithAffinityList: () =>
+      handle.havePodsWithAffinityList?.() ?? fallback.havePodsWithAffinityList(),
+    havePodsWithRequiredAntiAffinityList: () =>
+      handle.havePodsWithRequiredAntiAffinityList?.() ??
+      fallback.havePodsWithRequiredAntiAffinityList(),
+  };
   return new Registry([
     ["PrioritySort", () => new PrioritySort()],
     ["SchedulingGates", () => new SchedulingGates()],
@@ -86,7 +102,7 @@ export function inTreeRegistry(handle: PluginHandle): Registry {
       (args) =>
         new InterPodAffinity({
           ...(args as Args<InterPodAffinityOptions>),
-          nodeInfos,
+          nodeInfos: affinityLister,
           namespaces: handle.namespaces,
         }),
     ],

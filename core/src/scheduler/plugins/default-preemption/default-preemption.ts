@@ -38,7 +38,7 @@ import { type RunFilters, selectVictimsOnNode } from "./select-victims.ts";
 /** What preemption needs from the scheduler (a slice of Kubernetes' framework.Handle). */
 export interface PreemptionHandle {
   /** The cycle's snapshot, in its order. */
-  nodeInfos(): NodeInfo[];
+  nodeInfos(): readonly NodeInfo[];
   /** The preemptor's profile's Filter plugins. */
   runFilterPlugins: RunFilters;
   /** Evicts one victim for `preemptor` (Evaluator.PreemptPod); a victim already gone is fine. */

@@ -18,7 +18,8 @@
  * Kubernetes counts "nodes having it" over the whole snapshot, not only the nodes that passed
  * Filter; the plugin is given the snapshot for that (the framework Handle's
  * SnapshotSharedLister). Kubernetes precomputes the counts when it builds the snapshot
- * (ImageStateSummary.NumNodes); tinykube counts on demand.
+ * (ImageStateSummary.NumNodes); tinykube counts on demand, once per image per cycle, and keeps
+ * the count (and the pod's normalized image names) in CycleState for the other nodes' Score.
  */
 import type { Pod } from "../../../api/types.ts";
 import {
@@ -35,6 +36,12 @@ const MB = 1024 * 1024;
 export const MIN_THRESHOLD = 23 * MB;
 /** Per container, sums above this score 100 (maxContainerThreshold). */
 export const MAX_CONTAINER_THRESHOLD = 1000 * MB;
+
+interface ImageMemo {
+  images: string[];
+  nodesHaving: Map<string, number>;
+}
+const MEMO_KEY = "ImageLocality/images";
 
 /** What the plugin reads from the framework: every node of the current snapshot. */
 export interface SnapshotLister {
@@ -61,19 +68,36 @@ export class ImageLocality implements ScorePlugin {
   constructor(private readonly snapshot: SnapshotLister) {}
 
   // #region score
-  score(_state: CycleState, pod: Pod, node: NodeInfo): { score: number; status: Status } {
-    const all = this.snapshot.nodeInfos();
-    const containers = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  score(state: CycleState, pod: Pod, node: NodeInfo): { score: number; status: Status } {
+    const memo = this.cycleMemo(state, pod);
     let sum = 0;
-    for (const c of containers) {
-      const image = normalizedImageName(c.image ?? "");
+    for (const image of memo.images) {
       const size = node.imageSizes.get(image);
       if (size === undefined) continue;
-      const spread = all.filter((n) => n.imageSizes.has(image)).length / all.length;
+      let having = memo.nodesHaving.get(image);
+      if (having === undefined) {
+        having = this.snapshot.nodeInfos().filter((n) => n.imageSizes.has(image)).length;
+        memo.nodesHaving.set(image, having);
+      }
+      const spread = having / this.snapshot.nodeInfos().length;
       // int64(float64(size) * spread): truncation, as Go converts.
       sum += Math.trunc(size * spread);
     }
-    return { score: calculatePriority(sum, containers.length), status: SUCCESS };
+    return { score: calculatePriority(sum, memo.images.length), status: SUCCESS };
   }
   // #endregion score
+
+  /** The pod's images, normalized, one per container; and image → nodes having it, as counted. */
+  private cycleMemo(state: CycleState, pod: Pod): ImageMemo {
+    let memo = state.read<ImageMemo>(MEMO_KEY);
+    if (memo === undefined) {
+      const containers = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+      memo = {
+        images: containers.map((c) => normalizedImageName(c.image ?? "")),
+        nodesHaving: new Map(),
+      };
+      state.write(MEMO_KEY, memo);
+    }
+    return memo;
+  }
 }

@@ -133,3 +133,23 @@ export function podTerms(pod: Pod): PodTerms {
     ).map((t) => weightedAffinityTerm(pod, t)),
   };
 }
+
+/**
+ * An existing pod's terms, parsed once per pod object (Kubernetes parses them once too, when the
+ * pod enters the cache as a PodInfo). Cached pod objects are never changed in place — an update
+ * arrives as a new object — so the object is a safe key. A pod whose terms do not parse carries
+ * none (undefined), as in the scheduler cache.
+ */
+const parsedTerms = new WeakMap<Pod, PodTerms | undefined>();
+
+export function existingPodTerms(pod: Pod): PodTerms | undefined {
+  if (parsedTerms.has(pod)) return parsedTerms.get(pod);
+  let terms: PodTerms | undefined;
+  try {
+    terms = podTerms(pod);
+  } catch {
+    terms = undefined;
+  }
+  parsedTerms.set(pod, terms);
+  return terms;
+}

@@ -30,9 +30,9 @@ import type { Node, Pod } from "../../../api/types.ts";
 import type { NodeInfo } from "../../framework/types.ts";
 import {
   type AffinityTerm,
+  existingPodTerms,
   matchesAllTerms,
   type PodTerms,
-  podTerms,
   termMatches,
 } from "./affinity-term.ts";
 
@@ -63,21 +63,25 @@ export interface PreFilterState {
   antiAffinity: TopologyCounts;
 }
 
-/** An existing pod's terms; one that does not parse contributes none, as in the scheduler cache. */
-function existingTerms(pod: Pod): PodTerms | undefined {
-  try {
-    return podTerms(pod);
-  } catch {
-    return undefined;
-  }
+/** The nodes PreFilter reads: every node, and those the snapshot lists as holding a pod with
+ * required anti-affinity (most clusters have few: walking only them keeps PreFilter cheap). */
+export interface PreFilterNodes {
+  all: readonly NodeInfo[];
+  withRequiredAntiAffinity: readonly NodeInfo[];
 }
 
 // #region preFilterCounts
+/**
+ * The three counts. Count 1 walks only the nodes holding a pod with required anti-affinity, and
+ * only those pods; counts 2 and 3 walk every pod, but only when the incoming pod has required
+ * terms at all — as Kubernetes' getExistingAntiAffinityCounts and
+ * getIncomingAffinityAntiAffinityCounts do.
+ */
 export function preFilterCounts(
   pod: Pod,
   terms: PodTerms,
   namespaceLabels: Record<string, string>,
-  allNodes: NodeInfo[],
+  nodes: PreFilterNodes,
 ): PreFilterState {
   const state: PreFilterState = {
     pod,
@@ -86,13 +90,18 @@ export function preFilterCounts(
     affinity: new Map(),
     antiAffinity: new Map(),
   };
-  for (const { node, pods } of allNodes) {
+  // 1. Existing pods' anti-affinity against the incoming pod.
+  for (const { node, pods } of nodes.withRequiredAntiAffinity) {
     for (const existing of pods) {
-      // 1. The existing pod's anti-affinity against the incoming pod.
-      for (const t of existingTerms(existing)?.requiredAntiAffinity ?? []) {
+      for (const t of existingPodTerms(existing)?.requiredAntiAffinity ?? []) {
         if (termMatches(t, pod, namespaceLabels))
           add(state.existingAntiAffinity, node, t.topologyKey);
       }
+    }
+  }
+  if (terms.requiredAffinity.length === 0 && terms.requiredAntiAffinity.length === 0) return state;
+  for (const { node, pods } of nodes.all) {
+    for (const existing of pods) {
       // 2. The incoming pod's affinity: the existing pod must match every term.
       if (matchesAllTerms(terms.requiredAffinity, existing)) {
         for (const t of terms.requiredAffinity) add(state.affinity, node, t.topologyKey);

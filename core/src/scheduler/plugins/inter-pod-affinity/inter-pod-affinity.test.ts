@@ -6,7 +6,11 @@ import {
   ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH as ANTI,
   ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH as EXISTING,
 } from "./filtering.ts";
-import { type InterPodAffinityOptions, newInterPodAffinity } from "./inter-pod-affinity.ts";
+import {
+  type InterPodAffinityOptions,
+  listerOf,
+  newInterPodAffinity,
+} from "./inter-pod-affinity.ts";
 
 const ZONE = "topology.kubernetes.io/zone";
 const HOST = "kubernetes.io/hostname";
@@ -166,7 +170,7 @@ describe("InterPodAffinity filter (required terms)", () => {
   for (const c of cases) {
     it(c.name, () => {
       const infos = snapshot(nodes, c.pods);
-      const plugin = newInterPodAffinity({ nodeInfos: { list: () => infos }, ...c.options });
+      const plugin = newInterPodAffinity({ nodeInfos: listerOf(() => infos), ...c.options });
       const run = runFilter(plugin, c.pod, infos);
       expect(run.preFilter.code).toBe("Success");
       const got = Object.fromEntries(
@@ -178,13 +182,53 @@ describe("InterPodAffinity filter (required terms)", () => {
 
   it("PreFilter skips when neither the pod nor any existing pod has required terms", () => {
     const infos = snapshot(nodes, [labeledPod("w", { labels: web, nodeName: "n1" })]);
-    const plugin = newInterPodAffinity({ nodeInfos: { list: () => infos } });
+    const plugin = newInterPodAffinity({ nodeInfos: listerOf(() => infos) });
     expect(runFilter(plugin, labeledPod("in", { labels: web }), infos).preFilter.code).toBe("Skip");
+  });
+
+  it("reads existing pods' anti-affinity only from the nodes the snapshot lists as holding it", () => {
+    // The snapshot keeps that list (havePodsWithRequiredAntiAffinityList); PreFilter trusts it
+    // instead of walking every pod, as Kubernetes' does. A lister that lists n1 makes n1's
+    // anti-affinity count; one that lists nothing, though n1 holds the pod, makes it invisible.
+    const infos = snapshot(nodes, [
+      labeledPod("c", { labels: cache, nodeName: "n1", affinity: requiredAnti(term(HOST, web)) }),
+    ]);
+    const incoming = labeledPod("in", { labels: web });
+    const listed = newInterPodAffinity({ nodeInfos: listerOf(() => infos) });
+    expect(runFilter(listed, incoming, infos).filter.n1).toMatchObject(existing);
+    const unlisted = newInterPodAffinity({
+      nodeInfos: { ...listerOf(() => infos), havePodsWithRequiredAntiAffinityList: () => [] },
+    });
+    expect(runFilter(unlisted, incoming, infos).preFilter.code).toBe("Skip");
+  });
+
+  it("PreScore walks only nodes listed as holding pods with affinity, unless the pod has preferences", () => {
+    // c on n1 prefers web pods in its zone: a web pod without preferences gets zone a's points only
+    // while n1 is listed; a pod with preferences of its own walks every node regardless.
+    const prefersWeb: Affinity = {
+      podAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 10, podAffinityTerm: term(ZONE, web) },
+        ],
+      },
+    };
+    const infos = snapshot(nodes, [
+      labeledPod("c", { labels: cache, nodeName: "n1", affinity: prefersWeb }),
+    ]);
+    const incoming = labeledPod("in", { labels: web });
+    const listed = newInterPodAffinity({ nodeInfos: listerOf(() => infos) });
+    expect(runScore(listed, incoming, infos).raw).toEqual({ n1: 10, n2: 10, n3: 0, n4: 0 });
+    const unlisted = newInterPodAffinity({
+      nodeInfos: { ...listerOf(() => infos), havePodsWithAffinityList: () => [] },
+    });
+    expect(runScore(unlisted, incoming, infos).preScore.code).toBe("Skip");
+    const withOwn = labeledPod("in2", { labels: web, affinity: prefersWeb });
+    expect(runScore(unlisted, withOwn, infos).raw).toEqual({ n1: 10, n2: 10, n3: 0, n4: 0 });
   });
 
   it("a selector that does not parse makes the pod unschedulable, with the parse error", () => {
     const infos = snapshot(nodes);
-    const plugin = newInterPodAffinity({ nodeInfos: { list: () => infos } });
+    const plugin = newInterPodAffinity({ nodeInfos: listerOf(() => infos) });
     const pod = labeledPod("in", {
       affinity: requiredAffinity({
         topologyKey: ZONE,
@@ -197,7 +241,7 @@ describe("InterPodAffinity filter (required terms)", () => {
   });
 
   it("names its plugin and reasons as Kubernetes does", () => {
-    expect(newInterPodAffinity({ nodeInfos: { list: () => [] } }).name).toBe("InterPodAffinity");
+    expect(newInterPodAffinity({ nodeInfos: listerOf(() => []) }).name).toBe("InterPodAffinity");
     expect([AFFINITY, ANTI, EXISTING]).toEqual([
       "node(s) didn't match pod affinity rules",
       "node(s) didn't match pod anti-affinity rules",
@@ -299,7 +343,7 @@ describe("InterPodAffinity score (preferred terms)", () => {
   for (const c of cases) {
     it(c.name, () => {
       const infos = snapshot(three, c.pods);
-      const plugin = newInterPodAffinity({ nodeInfos: { list: () => infos }, ...c.options });
+      const plugin = newInterPodAffinity({ nodeInfos: listerOf(() => infos), ...c.options });
       const run = runScore(plugin, c.pod, infos);
       expect(run.preScore.code).toBe("Success");
       expect(run.raw).toEqual(c.raw);
@@ -309,7 +353,7 @@ describe("InterPodAffinity score (preferred terms)", () => {
 
   it("pods on nodes that are not candidates still count for their domain", () => {
     const infos = snapshot(three, [labeledPod("c", { labels: cache, nodeName: "n2" })]);
-    const plugin = newInterPodAffinity({ nodeInfos: { list: () => infos } });
+    const plugin = newInterPodAffinity({ nodeInfos: listerOf(() => infos) });
     const pod = labeledPod("in", { affinity: preferred("podAffinity", 4, term(ZONE, cache)) });
     const run = runScore(
       plugin,
@@ -327,14 +371,14 @@ describe("InterPodAffinity score (preferred terms)", () => {
 
   it("PreScore skips when no term anywhere gives points", () => {
     const infos = snapshot(three, [labeledPod("w", { labels: web, nodeName: "n1" })]);
-    const plugin = newInterPodAffinity({ nodeInfos: { list: () => infos } });
+    const plugin = newInterPodAffinity({ nodeInfos: listerOf(() => infos) });
     expect(runScore(plugin, labeledPod("in", { labels: web }), infos).preScore.code).toBe("Skip");
   });
 
   it("hardPodAffinityWeight 0 turns the symmetric credit off: only the preferred term counts", () => {
     const infos = snapshot(three, symmetricAndPreferred());
     const plugin = newInterPodAffinity({
-      nodeInfos: { list: () => infos },
+      nodeInfos: listerOf(() => infos),
       hardPodAffinityWeight: 0,
     });
     expect(runScore(plugin, labeledPod("in", { labels: web }), infos).raw).toEqual({
@@ -347,7 +391,7 @@ describe("InterPodAffinity score (preferred terms)", () => {
   it("ignorePreferredTermsOfExistingPods: a pod without preferences of its own is skipped", () => {
     const infos = snapshot(three, symmetricAndPreferred());
     const plugin = newInterPodAffinity({
-      nodeInfos: { list: () => infos },
+      nodeInfos: listerOf(() => infos),
       ignorePreferredTermsOfExistingPods: true,
     });
     expect(runScore(plugin, labeledPod("in", { labels: web }), infos).preScore.code).toBe("Skip");

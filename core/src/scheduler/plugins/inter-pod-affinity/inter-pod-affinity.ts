@@ -9,12 +9,18 @@
  * - PreScore/Score/NormalizeScore weigh the preferred terms (and, with hardPodAffinityWeight,
  *   existing pods' required affinity). See scoring.ts.
  *
- * Left out: the PreFilter extensions (AddPod/RemovePod) preemption uses; the HavePodsWithAffinity
- * shortcut lists (every node is scanned); matchLabelKeys/mismatchLabelKeys, which the API server
- * folds into labelSelector when the pod is created.
+ * Cost: most pods have no pod affinity, and most clusters few pods with it. So, as in Kubernetes,
+ * PreFilter walks every pod only for an incoming pod with required terms, and otherwise only the
+ * nodes the snapshot lists as holding a pod with required anti-affinity; PreScore walks only the
+ * nodes holding a pod with any affinity unless the incoming pod has preferences. Existing pods'
+ * terms are parsed once per pod object.
+ *
+ * Left out: the PreFilter extensions (AddPod/RemovePod) preemption uses; matchLabelKeys and
+ * mismatchLabelKeys, which the API server folds into labelSelector when the pod is created.
  */
 import { LabelSelectorError } from "../../../api/labels.ts";
 import type { Pod } from "../../../api/types.ts";
+import { podWithAffinity, podWithRequiredAntiAffinity } from "../../cache/snapshot.ts";
 import {
   type CycleState,
   type FilterPlugin,
@@ -62,9 +68,23 @@ const PRE_SCORE_KEY = `PreScore${NAME}`;
  */
 export const DEFAULT_HARD_POD_AFFINITY_WEIGHT = 1;
 
-/** Every node in the scheduler's snapshot (the framework handle's SnapshotSharedLister). */
+/** The scheduler's snapshot (the framework handle's SnapshotSharedLister). */
 export interface NodeInfoLister {
-  list(): NodeInfo[];
+  list(): readonly NodeInfo[];
+  /** Nodes with at least one pod declaring pod affinity or anti-affinity. */
+  havePodsWithAffinityList(): readonly NodeInfo[];
+  /** Nodes with at least one pod declaring required pod anti-affinity. */
+  havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[];
+}
+
+/** A lister over a plain list of nodes, computing the affinity lists on each call (for tests). */
+export function listerOf(nodes: () => readonly NodeInfo[]): NodeInfoLister {
+  return {
+    list: nodes,
+    havePodsWithAffinityList: () => nodes().filter((n) => n.pods.some(podWithAffinity)),
+    havePodsWithRequiredAntiAffinityList: () =>
+      nodes().filter((n) => n.pods.some(podWithRequiredAntiAffinity)),
+  };
 }
 
 export interface InterPodAffinityOptions {
@@ -126,7 +146,10 @@ export class InterPodAffinity
     if (terms instanceof Error) {
       return { status: status("UnschedulableAndUnresolvable", `parsing pod: ${terms.message}`) };
     }
-    const counts = preFilterCounts(pod, terms, namespaceLabelsOf(pod, this.namespaces), nodes);
+    const counts = preFilterCounts(pod, terms, namespaceLabelsOf(pod, this.namespaces), {
+      all: nodes,
+      withRequiredAntiAffinity: this.nodeInfos.havePodsWithRequiredAntiAffinityList(),
+    });
     if (
       counts.existingAntiAffinity.size === 0 &&
       terms.requiredAffinity.length === 0 &&
@@ -169,7 +192,7 @@ export class InterPodAffinity
         namespaceLabels: namespaceLabelsOf(pod, this.namespaces),
         hardPodAffinityWeight: this.hardPodAffinityWeight,
       },
-      this.nodeInfos.list(),
+      { all: this.nodeInfos.list(), withAffinity: this.nodeInfos.havePodsWithAffinityList() },
     );
     if (scores.size === 0) return status("Skip");
     state.write(PRE_SCORE_KEY, scores);

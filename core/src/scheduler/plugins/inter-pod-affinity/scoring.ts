@@ -19,11 +19,12 @@
  * pod on n2. Domains: zone=a +10, hostname=n2 −5. Raw: n1 10, n2 5, n3 0; normalized 100, 50, 0.
  */
 import type { Node, Pod } from "../../../api/types.ts";
+import { podWithAffinity } from "../../cache/snapshot.ts";
 import { MAX_NODE_SCORE, type NodeInfo, type NodeScore } from "../../framework/types.ts";
 import {
   type AffinityTerm,
+  existingPodTerms,
   type PodTerms,
-  podTerms,
   termMatches,
   type WeightedAffinityTerm,
 } from "./affinity-term.ts";
@@ -68,22 +69,33 @@ export interface ScoreInputs {
   hardPodAffinityWeight: number;
 }
 
+/** The nodes PreScore reads: every node, and those holding a pod with any pod (anti-)affinity. */
+export interface ScoreNodes {
+  all: readonly NodeInfo[];
+  withAffinity: readonly NodeInfo[];
+}
+
 // #region topologyScore
-/** PreScore: the points per domain from every existing pod on every node. */
-export function topologyScore(pod: Pod, inputs: ScoreInputs, allNodes: NodeInfo[]): TopologyScore {
+/**
+ * PreScore: the points per domain from the existing pods. When the incoming pod has no preferred
+ * terms, only existing pods with affinity terms of their own can give points, so only they are
+ * walked, on the nodes the snapshot lists as holding one (Kubernetes' PreScore does the same).
+ */
+export function topologyScore(pod: Pod, inputs: ScoreInputs, nodes: ScoreNodes): TopologyScore {
   const scores: TopologyScore = new Map();
-  for (const { node, pods } of allNodes) {
+  const hasPreferences =
+    inputs.incoming.preferredAffinity.length > 0 ||
+    inputs.incoming.preferredAntiAffinity.length > 0;
+  for (const { node, pods } of hasPreferences ? nodes.all : nodes.withAffinity) {
     // A node without labels is in no domain.
     if (Object.keys(node.metadata.labels ?? {}).length === 0) continue;
     for (const existing of pods) {
+      if (!hasPreferences && !podWithAffinity(existing)) continue;
       creditAll(scores, inputs.incoming.preferredAffinity, 1, existing, undefined, node);
       creditAll(scores, inputs.incoming.preferredAntiAffinity, -1, existing, undefined, node);
-      let theirs: PodTerms;
-      try {
-        theirs = podTerms(existing);
-      } catch {
-        continue; // an existing pod whose terms do not parse carries none
-      }
+      // An existing pod whose terms do not parse carries none.
+      const theirs = existingPodTerms(existing);
+      if (theirs === undefined) continue;
       const ns = inputs.namespaceLabels;
       if (inputs.hardPodAffinityWeight > 0) {
         for (const t of theirs.requiredAffinity)

@@ -48,10 +48,10 @@ export function balancedResourceScore(
   allocatable: readonly number[],
 ): number {
   const fractions: number[] = [];
-  allocatable.forEach((alloc, i) => {
-    if (alloc === 0) return;
-    fractions.push(Math.min((requested[i] ?? 0) / alloc, 1));
-  });
+  for (let i = 0; i < allocatable.length; i++) {
+    const alloc = allocatable[i] as number;
+    if (alloc !== 0) fractions.push(Math.min((requested[i] ?? 0) / alloc, 1));
+  }
   let std = 0;
   if (fractions.length === 2) {
     std = Math.abs(((fractions[0] ?? 0) - (fractions[1] ?? 0)) / 2);

@@ -67,13 +67,36 @@ export function isExtendedResourceName(name: string): boolean {
   return name.includes("/") && !name.includes("kubernetes.io/") && !name.startsWith("requests.");
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
+/** Adds `resourceName` to `out` when the pod wants more than the node has left. */
+function checkResource(
+  out: InsufficientResource[],
+  resourceName: string,
+  want: number,
+  have: number,
+  inUse: number,
+): void {
+  if (want > 0 && want > have - inUse) {
+    out.push({
+      resourceName,
+      reason: `Insufficient ${resourceName}`,
+      requested: want,
+      used: inUse,
+      capacity: have,
+    });
+  }
+}
+
+const byName = ([a]: [string, number], [b]: [string, number]) => (a < b ? -1 : a > b ? 1 : 0);
+
 // #region fitsRequest
 /** Every resource the node lacks for `pod`, in Kubernetes' order; empty when it fits. */
 export function fitsRequest(
   pod: Resource,
   node: NodeInfo,
-  ignored: ReadonlySet<string> = new Set(),
-  ignoredGroups: ReadonlySet<string> = new Set(),
+  ignored: ReadonlySet<string> = NONE,
+  ignoredGroups: ReadonlySet<string> = NONE,
 ): InsufficientResource[] {
   const out: InsufficientResource[] = [];
   const { allocatable: alloc, requested: used } = node;
@@ -86,27 +109,22 @@ export function fitsRequest(
       capacity: alloc.allowedPodNumber,
     });
   }
-  const scalars = Object.entries(pod.scalar).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const check = (resourceName: string, want: number, have: number, inUse: number) => {
-    if (want > 0 && want > have - inUse) {
-      out.push({
-        resourceName,
-        reason: `Insufficient ${resourceName}`,
-        requested: want,
-        used: inUse,
-        capacity: have,
-      });
-    }
-  };
-  check("cpu", pod.milliCPU, alloc.milliCPU, used.milliCPU);
-  check("memory", pod.memory, alloc.memory, used.memory);
-  check("ephemeral-storage", pod.ephemeralStorage, alloc.ephemeralStorage, used.ephemeralStorage);
-  for (const [name, want] of scalars) {
+  checkResource(out, "cpu", pod.milliCPU, alloc.milliCPU, used.milliCPU);
+  checkResource(out, "memory", pod.memory, alloc.memory, used.memory);
+  checkResource(
+    out,
+    "ephemeral-storage",
+    pod.ephemeralStorage,
+    alloc.ephemeralStorage,
+    used.ephemeralStorage,
+  );
+  // Sorted, so the message is stable (Go walks a map here, in random order).
+  for (const [name, want] of Object.entries(pod.scalar).sort(byName)) {
     if (isExtendedResourceName(name)) {
       const group = name.split("/")[0] ?? "";
       if (ignored.has(name) || ignoredGroups.has(group)) continue;
     }
-    check(name, want, alloc.scalar[name] ?? 0, used.scalar[name] ?? 0);
+    checkResource(out, name, want, alloc.scalar[name] ?? 0, used.scalar[name] ?? 0);
   }
   return out;
 }

@@ -67,7 +67,9 @@ export function allocatableAndRequested(
   const onNode = useRequested ? node.requested : node.nonZeroRequested;
   const allocatable: number[] = [];
   const requested: number[] = [];
-  resources.forEach(({ name }, i) => {
+  // A plain loop, not forEach: this runs for every scored node of every cycle.
+  for (let i = 0; i < resources.length; i++) {
+    const name = (resources[i] as ResourceSpec).name;
     const pod = podRequestsList[i] ?? 0;
     let alloc = 0;
     let req = 0;
@@ -90,7 +92,7 @@ export function allocatableAndRequested(
     // Only a resource the node has takes part (score: "Only fill ... when it's non-zero").
     allocatable.push(alloc);
     requested.push(alloc === 0 ? 0 : req);
-  });
+  }
   return { allocatable, requested };
 }
 // #endregion allocatableAndRequested

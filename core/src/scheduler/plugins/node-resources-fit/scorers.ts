@@ -17,6 +17,7 @@ import type { ResourceSpec } from "./resource-allocation.ts";
 /** The scoring strategies tinykube implements (config.ScoringStrategyType). */
 export type ScoringStrategyType = "LeastAllocated" | "MostAllocated";
 
+// #region requested-scores
 /** Unused share of capacity, 0..100; over-committed counts as 0 (leastRequestedScore). */
 export function leastRequestedScore(requested: number, capacity: number): number {
   if (capacity === 0 || requested > capacity) return 0;
@@ -31,6 +32,7 @@ export function mostRequestedScore(requested: number, capacity: number): number 
   if (capacity === 0) return 0;
   return Math.floor((Math.min(requested, capacity) * MAX_NODE_SCORE) / capacity);
 }
+// #endregion requested-scores
 
 // #region weightedScore
 /** The weighted mean over the resources that take part (allocatable > 0); 0 if none do. */
@@ -43,12 +45,13 @@ export function weightedScore(
   const perResource = strategy === "LeastAllocated" ? leastRequestedScore : mostRequestedScore;
   let nodeScore = 0;
   let weightSum = 0;
-  resources.forEach(({ weight }, i) => {
+  for (let i = 0; i < resources.length; i++) {
     const capacity = allocatable[i] ?? 0;
-    if (capacity === 0) return;
+    if (capacity === 0) continue;
+    const weight = (resources[i] as ResourceSpec).weight;
     nodeScore += perResource(requested[i] ?? 0, capacity) * weight;
     weightSum += weight;
-  });
+  }
   return weightSum === 0 ? 0 : Math.floor(nodeScore / weightSum);
 }
 // #endregion weightedScore

@@ -46,7 +46,7 @@ export interface PreFilterState {
 export function preFilterState(
   pod: Pod,
   constraints: SpreadConstraint[],
-  allNodes: NodeInfo[],
+  allNodes: readonly NodeInfo[],
 ): PreFilterState {
   const matchNum = constraints.map(() => new Map<string, number>());
   const required = requiredNodeAffinity(pod);

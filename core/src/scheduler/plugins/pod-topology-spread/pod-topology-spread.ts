@@ -52,7 +52,7 @@ const PRE_SCORE_KEY = `PreScore${NAME}`;
 
 /** Every node in the scheduler's snapshot (the framework handle's SnapshotSharedLister). */
 export interface NodeInfoLister {
-  list(): NodeInfo[];
+  list(): readonly NodeInfo[];
 }
 
 const notFound = (key: string) => status("Error", `reading "${key}" from cycleState: not found`);

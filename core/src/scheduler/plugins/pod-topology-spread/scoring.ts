@@ -48,7 +48,7 @@ export function preScoreState(
   pod: Pod,
   constraints: SpreadConstraint[],
   candidates: NodeInfo[],
-  allNodes: NodeInfo[],
+  allNodes: readonly NodeInfo[],
   requireAllTopologies: boolean,
 ): PreScoreState {
   const ignoredNodes = new Set<string>();

@@ -10,6 +10,7 @@
  */
 import type { Taint, Toleration } from "../../../api/types.ts";
 
+// #region toleratesTaint
 export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
   if (toleration.effect && toleration.effect !== taint.effect) return false;
   if (toleration.key && toleration.key !== taint.key) return false;
@@ -23,6 +24,7 @@ export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
       return false;
   }
 }
+// #endregion toleratesTaint
 
 export function tolerationsTolerateTaint(tolerations: Toleration[], taint: Taint): boolean {
   return tolerations.some((t) => toleratesTaint(t, taint));
