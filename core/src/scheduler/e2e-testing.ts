@@ -24,7 +24,7 @@ import { builtinType, SharedInformerFactory } from "../client/factory.ts";
 import { type ResourceClient, RestClient } from "../client/rest.ts";
 import { eventually } from "../controllers/testing.ts";
 import { startTestApiServer, type TestApiServer } from "../testing/cluster.ts";
-import { Scheduler } from "./scheduler.ts";
+import { Scheduler, type SchedulerOptions } from "./scheduler.ts";
 
 /** Kubernetes' well-known topology labels (k8s.io/api/core/v1 well_known_labels.go). */
 export const HOSTNAME = "kubernetes.io/hostname";
@@ -107,7 +107,13 @@ export interface SchedulerE2E {
   stop(): Promise<void>;
 }
 
-export async function startSchedulerE2E(): Promise<SchedulerE2E> {
+/** What a test may change about the scheduler: its configuration, extra plugins, its clock. */
+export type SchedulerE2EOptions = Pick<
+  SchedulerOptions,
+  "config" | "outOfTreeRegistry" | "clock" | "onCycle"
+>;
+
+export async function startSchedulerE2E(options: SchedulerE2EOptions = {}): Promise<SchedulerE2E> {
   const api = await startTestApiServer();
   const client = (user: string) =>
     new RestClient({ server: api.url, caPem: api.caCertPem, token: api.tokenFor(user), qps: 0 });
@@ -121,6 +127,7 @@ export async function startSchedulerE2E(): Promise<SchedulerE2E> {
       sink: eventSink(asScheduler.resource(builtinType("events"))),
       component: "default-scheduler",
     }),
+    ...options,
   });
   informers.start();
   await informers.waitForCacheSync(5000);

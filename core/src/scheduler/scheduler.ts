@@ -10,7 +10,8 @@
  *   3. schedulePod: filter, score, choose a node — or a FitError;
  *   4. assume: the cache counts the pod on the node at once, so the next cycle sees the usage
  *      before the binding is even written;
- *   5. reserve, permit; then bind in the background (the binding cycle), and start the next cycle.
+ *   5. reserve, permit; then bind in the background (the binding cycle: wait for Permit if a
+ *      plugin holds the pod, prebind, bind), and start the next cycle.
  * A failure records FailedScheduling and the PodScheduled=False condition, and puts the pod back
  * in the queue: to wait for a cluster event that may help, or for its backoff.
  *
@@ -18,7 +19,8 @@
  * nominate a node; the pod still goes back to the queue and is bound in a later cycle, once the
  * victims' deletions have reached the cache.
  *
- * Not yet: leader election and `tinykube up` wiring, extenders.
+ * Not here: extenders (webhooks kube-scheduler can call around Filter and Score). Leader election
+ * and `tinykube up` wiring are in start.ts.
  */
 import type { KubeObject } from "../api/object.ts";
 import type { Node, Pod } from "../api/types.ts";
@@ -33,8 +35,9 @@ import { parseSchedulerConfig, type SchedulerConfig } from "./framework/config.t
 import { type Diagnosis, fitErrorMessage, statusMessage } from "./framework/messages.ts";
 import { buildProfiles } from "./framework/profile.ts";
 import type { Registry } from "./framework/registry.ts";
-import { Framework, type NodePluginScores } from "./framework/runtime.ts";
+import { Framework, isRejected, type NodePluginScores } from "./framework/runtime.ts";
 import { type CycleState, type NodeInfo, type Status, status } from "./framework/types.ts";
+import { WaitingPod, WaitingPods } from "./framework/waiting-pods.ts";
 import { inTreeRegistry, type PluginHandle } from "./plugins/registry.ts";
 import {
   AssignedPodAdd,
@@ -105,6 +108,8 @@ export class Scheduler {
   private nextStartNodeIndex = 0;
   private stopped = false;
   private readonly config: SchedulerConfig;
+  /** Pods a Permit plugin holds; their binding cycles wait on them. Shared by every profile. */
+  readonly waitingPods = new WaitingPods();
 
   constructor(private readonly options: SchedulerOptions) {
     this.clock = options.clock ?? realClock;
@@ -116,6 +121,7 @@ export class Scheduler {
       havePodsWithAffinityList: () => this.snapshot.havePodsWithAffinityList(),
       havePodsWithRequiredAntiAffinityList: () =>
         this.snapshot.havePodsWithRequiredAntiAffinityList(),
+      waitingPods: this.waitingPods,
       bind: (namespace, name, binding) =>
         options.pods.in(namespace).createSubresource(name, "binding", binding as never),
       preemption: {
@@ -165,7 +171,11 @@ export class Scheduler {
         if (isAssigned(pod)) {
           this.cache.removePod(pod);
           this.queue.moveAllToActiveOrBackoffQueue(AssignedPodDelete);
-        } else this.queue.delete(pod);
+        } else {
+          this.queue.delete(pod);
+          // A pod deleted while a Permit plugin holds it is rejected (Kubernetes' RejectWaitingPod).
+          this.waitingPods.reject(pod.metadata.uid ?? "", "", "removed");
+        }
       },
     });
     nodes.addEventHandler({
@@ -216,6 +226,8 @@ export class Scheduler {
   stop(): void {
     this.stopped = true;
     this.queue.close();
+    // Waiting binding cycles end now rather than when their timers would have.
+    this.waitingPods.iterate((wp) => wp.reject("", "scheduler is stopping"));
   }
 
   // #region scheduleOne
@@ -303,6 +315,18 @@ export class Scheduler {
       await this.failed(info, cycle, statusMessage(reserve), new Set());
       return;
     }
+    // Permit: allow, refuse, or hold the pod; a held pod waits in its binding cycle.
+    const permit = framework.runPermitPlugins(state, assumed, host);
+    if (permit.status.code !== "Success" && permit.status.code !== "Wait") {
+      framework.runReservePluginsUnreserve(state, assumed, host);
+      this.forget(assumed);
+      await this.failed(info, cycle, statusMessage(permit.status), rejectedBy(permit.status));
+      return;
+    }
+    if (permit.status.code === "Wait") {
+      const uid = assumed.metadata.uid ?? "";
+      this.waitingPods.add(new WaitingPod(uid, assumed, host, permit.waitTimeoutsMs, this.clock));
+    }
     // The binding cycle runs beside the next scheduling cycles (Kubernetes: a goroutine).
     void this.bind(framework, state, info, cycle, assumed, host);
   }
@@ -316,6 +340,19 @@ export class Scheduler {
     assumed: Pod,
     host: string,
   ): Promise<void> {
+    // WaitOnPermit: a pod a Permit plugin holds waits here, off the scheduling loop.
+    const uid = assumed.metadata.uid ?? "";
+    const waiting = this.waitingPods.get(uid);
+    if (waiting) {
+      const outcome = await waiting.wait();
+      this.waitingPods.remove(uid);
+      if (outcome.code !== "Success") {
+        framework.runReservePluginsUnreserve(state, assumed, host);
+        this.forget(assumed);
+        await this.failed(info, cycle, statusMessage(outcome), rejectedBy(outcome));
+        return;
+      }
+    }
     let result = await framework.runPreBindPlugins(state, assumed, host);
     if (result.code === "Success") result = await framework.runBindPlugins(state, assumed, host);
     if (result.code !== "Success") {
@@ -354,6 +391,11 @@ export class Scheduler {
     const name = victim.metadata.name as string;
     const schedulerName =
       (preemptor.spec.schedulerName as string | undefined) ?? "default-scheduler";
+    // A victim still held by a Permit plugin is not bound yet: rejecting it frees its room.
+    if (this.waitingPods.reject(victim.metadata.uid ?? "", "DefaultPreemption", "preempted")) {
+      this.recordPreempted(victim, preemptor, nodeName);
+      return;
+    }
     try {
       await pods.patch(
         name,
@@ -380,6 +422,10 @@ export class Scheduler {
       if (isNotFound(error)) return;
       throw error;
     }
+    this.recordPreempted(victim, preemptor, nodeName);
+  }
+
+  private recordPreempted(victim: Pod, preemptor: Pod, nodeName: string): void {
     this.options.recorder.event(
       victim as KubeObject,
       "Normal",
@@ -452,6 +498,11 @@ export class Scheduler {
       this.options.log?.(`[scheduler] could not record PodScheduled=False: ${messageOf(error)}`);
     }
   }
+}
+
+/** The plugin that rejected the pod, for the queue to wait on its events; none for errors. */
+function rejectedBy(s: Status): Set<string> {
+  return isRejected(s) && s.plugin ? new Set([s.plugin]) : new Set();
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { Registry } from "../framework/registry.ts";
 import type { NodeInfo } from "../framework/types.ts";
+import type { WaitingPods } from "../framework/waiting-pods.ts";
 import { type BindingClient, DefaultBinder } from "./default-binder/default-binder.ts";
 import {
   DefaultPreemption,
@@ -55,6 +56,11 @@ export interface PluginHandle {
    * without it fails to build.
    */
   preemption?: Omit<PreemptionHandle, "nodeInfos">;
+  /**
+   * Pods Permit plugins hold (the Handle's IterateOverWaitingPods / GetWaitingPod /
+   * RejectWaitingPod): a gang plugin allows the whole group from here once it is complete.
+   */
+  waitingPods?: WaitingPods;
 }
 
 type Args<T> = Partial<T> | undefined;
