@@ -29,7 +29,7 @@ const pod = (name: string, priorityClassName: string, cpu: string, nodeName?: st
   metadata: { name },
   spec: {
     ...(nodeName ? { nodeName } : {}),
-    priorityClassName,
+    ...(priorityClassName ? { priorityClassName } : {}),
     containers: [{ name: "c", image: "tinykube/hello", resources: { requests: { cpu } } }],
   },
 });
@@ -106,5 +106,37 @@ describe("preemption", () => {
       .resource(builtinType("events"), "default")
       .list({ fieldSelector: "involvedObject.name=low-a" });
     expect(events.items.map((e) => (e as { reason?: string }).reason)).toContain("Preempted");
+  });
+
+  it("keeps the room it freed for the preemptor: a lower-priority pod may not take it", async () => {
+    await admin.resource<Node>(builtinType("nodes")).create(node("n1", "5"));
+    const classes = admin.resource(builtinType("scheduling.k8s.io/priorityclasses"));
+    await classes.create({
+      apiVersion: "scheduling.k8s.io/v1",
+      kind: "PriorityClass",
+      metadata: { name: "p100" },
+      value: 100,
+    });
+    // n1: 5 CPUs, low holds 3. high (4 CPUs) must preempt low, and is nominated to n1.
+    await pods().create(pod("low", "", "3", "n1"));
+    await pods().create(pod("high", "p100", "4"));
+    await eventually(
+      () => pods().get("high"),
+      (p) => p.status?.nominatedNodeName === "n1",
+      "high nominated to n1",
+      5000,
+    );
+    // low is terminating and still holds 3 CPUs: 2 are free, enough for filler on resources
+    // alone. But high's 4 are promised: counted with them, n1 has no room for filler.
+    await pods().create(pod("filler", "", "2"));
+    const message = await env.waitUnschedulable("filler");
+    expect(message).toBe(
+      "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
+    );
+    expect((await pods().get("filler")).spec.nodeName).toBeUndefined();
+    // The victim goes; high takes its nominated node, and filler still does not fit beside it.
+    await pods().delete("low", { gracePeriodSeconds: 0 });
+    expect(await env.waitBound("high")).toBe("n1");
+    expect((await pods().get("filler")).spec.nodeName).toBeUndefined();
   });
 });

@@ -127,7 +127,7 @@ export class Scheduler {
       preemption: {
         // The preemptor's own profile runs the simulation, as its framework would in Kubernetes.
         runFilterPlugins: (state, pod, node) =>
-          this.frameworkFor(pod)?.runFilterPlugins(state, pod, node) ??
+          this.frameworkFor(pod)?.runFilterPluginsWithNominatedPods(state, pod, node) ??
           status("Error", `no profile for scheduler ${String(pod.spec.schedulerName)}`),
         preemptPod: (victim, preemptor, nodeName) => this.preemptPod(victim, preemptor, nodeName),
         now: () => this.clock.now(),
@@ -137,7 +137,7 @@ export class Scheduler {
     if (options.outOfTreeRegistry) registry.merge(options.outOfTreeRegistry(handle));
     const profiles = buildProfiles(this.config, registry);
     this.frameworks = new Map(
-      [...profiles].map(([name, profile]) => [name, new Framework(profile)]),
+      [...profiles].map(([name, profile]) => [name, new Framework(profile, this.queue.nominator)]),
     );
     this.wire();
   }
@@ -308,6 +308,8 @@ export class Scheduler {
       await this.failed(info, cycle, messageOf(error), new Set());
       return;
     }
+    // It has a node now: its nomination, if any, no longer holds room elsewhere.
+    this.queue.nominator.deleteNominatedPodIfExists(assumed);
     const reserve = framework.runReservePluginsReserve(state, assumed, host);
     if (reserve.code !== "Success") {
       framework.runReservePluginsUnreserve(state, assumed, host);
@@ -458,6 +460,9 @@ export class Scheduler {
     nominatedNodeName?: string,
   ): Promise<void> {
     const pod = info.pod;
+    // Preemption's nomination takes effect at once, before the status write comes back.
+    if (nominatedNodeName !== undefined)
+      this.queue.nominator.addNominatedPod(pod, nominatedNodeName);
     this.options.recorder.event(pod as KubeObject, "Warning", "FailedScheduling", message);
     this.options.onFailed?.(pod, message);
     info.unschedulablePlugins = plugins;

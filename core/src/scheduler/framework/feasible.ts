@@ -9,6 +9,8 @@
  *   every node gets looked at, not only the first few in the snapshot.
  * - Every node Filter rejected is in diagnosis.nodeToStatus with the rejecting plugin named;
  *   nodes a PreFilterResult ruled out share diagnosis.absentNodesStatus.
+ * - Filter on each node counts the pods nominated there of equal or higher priority
+ *   (runFilterPluginsWithNominatedPods), so room freed by preemption is kept for its preemptor.
  * - Kubernetes filters nodes in parallel (16 goroutines) and may examine a few nodes past the
  *   target; tinykube filters one node at a time, which is the order Kubernetes approximates.
  */
@@ -75,7 +77,10 @@ export interface FitResult {
 /**
  * Runs PreFilter and Filter for one pod, in five steps:
  *   1. PreFilter. A rejection ends the search: every node gets its status and its message
- *      becomes diagnosis.preFilterMsg. An Error ends the cycle.
+ *      becomes diagnosis.preFilterMsg. An Error ends the cycle. Then, for a pod an earlier
+ *      preemption nominated a node for (status.nominatedNodeName), try that node first: it is
+ *      likely the only one that fits, and if it does, it is the answer, unscored
+ *      (evaluateNominatedNode).
  *   2. If PreFilter named nodes, search only those (names not in the snapshot are ignored);
  *      the others share "node(s) didn't satisfy plugin(s) [...]".
  *   3. Decide how many to find: numFeasibleNodesToFind, or 1 when nothing scores (any fitting
@@ -121,6 +126,13 @@ export function findNodesThatFit(args: {
     if (pre.status.plugin) diagnosis.unschedulablePlugins?.add(pre.status.plugin);
     return unchanged();
   }
+  const nominated = (pod.status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName;
+  if (nominated) {
+    const node = allNodes.find((n) => n.node.metadata.name === nominated);
+    if (node && framework.runFilterPluginsWithNominatedPods(state, pod, node).code === "Success") {
+      return { feasibleNodes: [node], diagnosis, nextStartNodeIndex: args.nextStartNodeIndex };
+    }
+  }
 
   // 2.
   let nodes = allNodes;
@@ -153,7 +165,7 @@ export function findNodesThatFit(args: {
   } else {
     for (let i = 0; i < nodes.length && feasibleNodes.length < toFind; i++) {
       const node = nodes[(args.nextStartNodeIndex + i) % nodes.length] as NodeInfo;
-      const s = framework.runFilterPlugins(state, pod, node);
+      const s = framework.runFilterPluginsWithNominatedPods(state, pod, node);
       if (s.code === "Error") {
         error = s;
         break;

@@ -436,3 +436,80 @@ describe("one cycle across extension points", () => {
     ]);
   });
 });
+
+describe("runFilterPluginsWithNominatedPods", () => {
+  /** A node that holds at most one pod, and a PreFilter that counts the pods it is told about. */
+  const onePodPerNode = (log: string[]) =>
+    framework({
+      preFilter: [
+        fakePlugin("Count", log, {
+          preFilter: () => ({ status: ok }),
+          addPod: (state: CycleState, _p: unknown, other: { metadata: { name?: string } }) => {
+            state.write("added", [...(state.read<string[]>("added") ?? []), other.metadata.name]);
+            return ok;
+          },
+        }),
+      ],
+      filter: [
+        fakePlugin("OnePod", log, {
+          filter: (_s: CycleState, _p: unknown, node: NodeInfo) =>
+            node.pods.length === 0 ? ok : status("Unschedulable", "node(s) were full"),
+        }),
+      ],
+    });
+  const withPriority = (name: string, priority: number) => {
+    const p = fakePod(name);
+    p.spec.priority = priority;
+    return p;
+  };
+  const nominatedTo = (pods: ReturnType<typeof fakePod>[]) => ({
+    nominatedPodsForNode: (node: string) => (node === "n0" ? pods : []),
+  });
+
+  it("counts a nominated pod of equal or higher priority, on a copy", () => {
+    const log: string[] = [];
+    const fw = new Framework(
+      onePodPerNode(log).profile,
+      nominatedTo([withPriority("preemptor", 100)]),
+    );
+    const node = fakeNode("n0");
+    const state = new CycleState();
+    const s = fw.runFilterPluginsWithNominatedPods(state, withPriority("low", 10), node);
+    expect(s).toMatchObject({
+      code: "Unschedulable",
+      reasons: ["node(s) were full"],
+      plugin: "OnePod",
+    });
+    expect(node.pods, "the node itself is untouched").toEqual([]);
+    expect(state.read("added"), "the AddPod extension ran on a clone of the state").toBeUndefined();
+    expect(log).toEqual(["Count.addPod", "OnePod.filter"]);
+  });
+
+  it("ignores nominated pods of lower priority, and the pod itself", () => {
+    const log: string[] = [];
+    const self = withPriority("p", 50);
+    const fw = new Framework(
+      onePodPerNode(log).profile,
+      nominatedTo([withPriority("lower", 10), self]),
+    );
+    expect(fw.runFilterPluginsWithNominatedPods(new CycleState(), self, fakeNode("n0")).code).toBe(
+      "Success",
+    );
+    expect(log, "nothing added: Filter runs once, on the node as it is").toEqual(["OnePod.filter"]);
+  });
+
+  it("with nominated pods added and fitting, Filter runs again without them", () => {
+    const log: string[] = [];
+    const fw = new Framework(
+      framework({
+        filter: [fakePlugin("Any", log, { filter: () => ok })],
+      }).profile,
+      nominatedTo([withPriority("preemptor", 100)]),
+    );
+    expect(
+      fw.runFilterPluginsWithNominatedPods(new CycleState(), withPriority("x", 100), fakeNode("n0"))
+        .code,
+    ).toBe("Success");
+    expect(log).toEqual(["Any.filter", "Any.filter"]);
+  });
+});

@@ -18,7 +18,10 @@
  * Every failure that is not a rejection comes back as an Error whose message names the plugin.
  */
 import type { Pod } from "../../api/types.ts";
+import { cloneNodeInfo } from "../cache/snapshot.ts";
+import { podPriority } from "../queue/queued-pod-info.ts";
 import { statusMessage } from "./messages.ts";
+import { addPod } from "./node-info.ts";
 import type { Profile } from "./profile.ts";
 import {
   type CycleState,
@@ -68,8 +71,16 @@ export function mergePreFilterResults(
   return { nodeNames: new Set([...left].filter((n) => right.has(n))) };
 }
 
+/** The pods nominated to a node (the queue's nominator, as the framework Handle's PodNominator). */
+export interface NominatedPods {
+  nominatedPodsForNode(nodeName: string): readonly Pod[];
+}
+
 export class Framework {
-  constructor(readonly profile: Profile) {}
+  constructor(
+    readonly profile: Profile,
+    private readonly nominator?: NominatedPods,
+  ) {}
 
   get schedulerName(): string {
     return this.profile.schedulerName;
@@ -158,6 +169,81 @@ export class Framework {
     }
     return status("Success");
   }
+
+  // #region prefilter-extensions
+  /**
+   * RunPreFilterExtensionAddPod / RemovePod: tell every PreFilter plugin with extensions (and not
+   * skipped this cycle) that a simulation added or removed `other` on `node`. The first failure
+   * stops, as an Error naming the plugin.
+   */
+  runPreFilterExtensionAddPod(state: CycleState, pod: Pod, other: Pod, node: NodeInfo): Status {
+    for (const pl of this.profile.preFilter) {
+      if (!pl.addPod || state.skipFilter.has(pl.name)) continue;
+      const s = pl.addPod(state, pod, other, node);
+      if (s.code !== "Success") {
+        return asError(
+          `running AddPod on PreFilter plugin "${pl.name}": ${statusMessage(s)}`,
+          pl.name,
+        );
+      }
+    }
+    return status("Success");
+  }
+
+  runPreFilterExtensionRemovePod(state: CycleState, pod: Pod, other: Pod, node: NodeInfo): Status {
+    for (const pl of this.profile.preFilter) {
+      if (!pl.removePod || state.skipFilter.has(pl.name)) continue;
+      const s = pl.removePod(state, pod, other, node);
+      if (s.code !== "Success") {
+        return asError(
+          `running RemovePod on PreFilter plugin "${pl.name}": ${statusMessage(s)}`,
+          pl.name,
+        );
+      }
+    }
+    return status("Success");
+  }
+  // #endregion prefilter-extensions
+
+  // #region filter-with-nominated-pods
+  /**
+   * Filter on one node, counting the pods nominated to it (RunFilterPluginsWithNominatedPods).
+   * Room that preemption freed for a pod must not go to a less important one, so:
+   *   1. Add to a copy of the node (and of the cycle state, through the AddPod extensions) every
+   *      pod nominated there with priority ≥ this pod's, other than the pod itself.
+   *   2. If any were added, run Filter on the copy: a rejection there is the answer.
+   *   3. Run Filter on the node as it is. Both must pass: a pod that fits only beside the
+   *      nominated pods (pod affinity to one of them) must not count on a pod not yet there.
+   * Worked example: n1 has 2 CPUs free, and a preemptor of priority 100 asking 2 CPUs is
+   * nominated to it. A pod of priority 10 asking 1 CPU: step 2 sees 0 free → Insufficient cpu.
+   * A pod of priority 200: the nominated pod does not count (lower priority), it fits.
+   */
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: Pod, node: NodeInfo): Status {
+    const nominated = this.nominator?.nominatedPodsForNode(node.node.metadata.name ?? "") ?? [];
+    // 1.
+    let withNominated: { state: CycleState; node: NodeInfo } | undefined;
+    const priority = podPriority(pod);
+    for (const other of nominated) {
+      if (podPriority(other) < priority || other.metadata.uid === pod.metadata.uid) continue;
+      withNominated ??= { state: state.clone(), node: cloneNodeInfo(node) };
+      addPod(withNominated.node, other);
+      const s = this.runPreFilterExtensionAddPod(
+        withNominated.state,
+        pod,
+        other,
+        withNominated.node,
+      );
+      if (s.code !== "Success") return s;
+    }
+    // 2.
+    if (withNominated) {
+      const s = this.runFilterPlugins(withNominated.state, pod, withNominated.node);
+      if (s.code !== "Success") return s;
+    }
+    // 3.
+    return this.runFilterPlugins(state, pod, node);
+  }
+  // #endregion filter-with-nominated-pods
 
   /**
    * Runs PostFilter (preemption) after no node fitted. The first plugin that succeeds, or says

@@ -82,6 +82,21 @@ export class CycleState {
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
   }
+
+  /**
+   * A copy a simulation may change (CycleState.Clone): values with a clone() method are cloned,
+   * others are shared — they must then be read-only after PreFilter/PreScore wrote them.
+   */
+  clone(): CycleState {
+    const copy = new CycleState();
+    for (const [key, value] of this.data) {
+      const cloneable = value as { clone?: () => unknown } | null;
+      copy.data.set(key, typeof cloneable?.clone === "function" ? cloneable.clone() : value);
+    }
+    for (const name of this.skipFilter) copy.skipFilter.add(name);
+    for (const name of this.skipScore) copy.skipScore.add(name);
+    return copy;
+  }
 }
 
 export interface Plugin {
@@ -110,6 +125,13 @@ export interface PreFilterPlugin extends Plugin {
     pod: Pod,
     nodes: readonly NodeInfo[],
   ): { result?: PreFilterResult; status: Status };
+  /**
+   * PreFilterExtensions, for plugins whose PreFilter state counts other pods: keep that state
+   * right when a simulation puts `other` on `node` (a nominated pod) or takes it off (a
+   * preemption victim). `state` is the simulation's clone; `node` already reflects the change.
+   */
+  addPod?(state: CycleState, podToSchedule: Pod, other: Pod, node: NodeInfo): Status;
+  removePod?(state: CycleState, podToSchedule: Pod, other: Pod, node: NodeInfo): Status;
 }
 
 export interface FilterPlugin extends Plugin {

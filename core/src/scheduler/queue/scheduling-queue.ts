@@ -35,7 +35,9 @@
  *                                                     during a's attempt and may fit it
  *   t=1  flushBackoffQCompleted                       activeQ [b, a]
  *
- * Left out: nominated pods (preemption's nominatedNodeName bookkeeping), Activate, PreEnqueue
+ * Nominated pods (preemption's promises) are kept beside the queue, in nominator.ts.
+ *
+ * Left out: Activate, PreEnqueue
  * plugins and scheduling gates, the affinity pre-check of AssignedPodAdded, and QueueingHints
  * with their in-flight event log.
  */
@@ -55,6 +57,7 @@ import {
   UnschedulableTimeout,
 } from "./events.ts";
 import { Heap } from "./heap.ts";
+import { Nominator } from "./nominator.ts";
 import { podKey, prioritySortLess, type QueuedPodInfo } from "./queued-pod-info.ts";
 
 /** DefaultPodMaxInUnschedulablePodsDuration: 5 minutes. */
@@ -107,6 +110,8 @@ interface Waiter {
 }
 
 export class PriorityQueue {
+  /** Pending pods promised a node by preemption; kept in step with add, update and delete. */
+  readonly nominator = new Nominator();
   private readonly clock: Clock;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -186,6 +191,7 @@ export class PriorityQueue {
     this.unschedulablePods.delete(key);
     this.backoffQ.delete(key);
     this.activeQ.addOrUpdate(this.newQueuedPodInfo(pod));
+    this.nominator.addNominatedPod(pod);
     this.dispatch();
   }
   // #endregion add
@@ -198,6 +204,7 @@ export class PriorityQueue {
    * without QueueingHints (the scheduler skips the copy once the pod is assumed).
    */
   update(oldPod: Pod, newPod: Pod): void {
+    this.nominator.updateNominatedPod(oldPod, newPod);
     const oldKey = podKey(oldPod);
     for (const heap of [this.activeQ, this.backoffQ]) {
       const info = heap.get(oldKey);
@@ -223,6 +230,7 @@ export class PriorityQueue {
 
   /** The pod is gone (deleted, or bound by someone else): drop it from whichever sub-queue. */
   delete(pod: Pod): void {
+    this.nominator.deleteNominatedPodIfExists(pod);
     const key = podKey(pod);
     if (this.activeQ.delete(key)) return;
     if (this.backoffQ.delete(key)) return;
