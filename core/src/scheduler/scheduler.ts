@@ -23,9 +23,10 @@
  * and `tinykube up` wiring are in start.ts.
  */
 import type { KubeObject } from "../api/object.ts";
-import type { Node, Pod } from "../api/types.ts";
+import type { Namespace, Node, Pod, ReplicaSet, Service } from "../api/types.ts";
 import type { EventRecorder } from "../client/events.ts";
 import type { SharedInformerFactory } from "../client/factory.ts";
+import { NAMESPACE_INDEX } from "../client/indexer.ts";
 import { unwrapTombstone } from "../client/informer.ts";
 import { isNotFound, type ResourceClient } from "../client/rest.ts";
 import { type Clock, realClock } from "../util/clock.ts";
@@ -122,6 +123,7 @@ export class Scheduler {
       havePodsWithRequiredAntiAffinityList: () =>
         this.snapshot.havePodsWithRequiredAntiAffinityList(),
       waitingPods: this.waitingPods,
+      ...this.listers(options.informers),
       bind: (namespace, name, binding) =>
         options.pods.in(namespace).createSubresource(name, "binding", binding as never),
       preemption: {
@@ -140,6 +142,27 @@ export class Scheduler {
       [...profiles].map(([name, profile]) => [name, new Framework(profile, this.queue.nominator)]),
     );
     this.wire();
+  }
+
+  /**
+   * What plugins read beyond pods and nodes, from this scheduler's own informers: namespaces (for
+   * namespaceSelector in pod affinity) and the Services and ReplicaSets that select a pod (for
+   * PodTopologySpread's default constraints). Kubernetes also reads ReplicationControllers and
+   * StatefulSets there; tinykube has neither.
+   */
+  private listers(informers: SharedInformerFactory): Pick<PluginHandle, "namespaces" | "groups"> {
+    const namespaces = informers.informerFor<Namespace>("namespaces");
+    const services = informers.informerFor<Service>("services");
+    const replicaSets = informers.informerFor<ReplicaSet>("apps/replicasets");
+    return {
+      namespaces: { list: () => namespaces.indexer.list() },
+      groups: {
+        serviceSelectors: (namespace) =>
+          services.indexer.byIndex(NAMESPACE_INDEX, namespace).map((s) => s.spec?.selector),
+        replicaSetSelector: (namespace, name) =>
+          replicaSets.indexer.get(`${namespace}/${name}`)?.spec.selector,
+      },
+    };
   }
 
   // #region eventHandlers
