@@ -99,7 +99,9 @@ describe("Permit: a plugin holds pods until it allows or rejects them", () => {
     await waitingCount(e, 1);
     clock.advance(TIMEOUT_MS);
     const message = await e.waitUnschedulable("lonely");
-    expect(message).toBe("rejected due to timeout after waiting 10s at plugin Gang");
+    expect(message).toBe(
+      "0/1 nodes are available: 1 rejected due to timeout after waiting 10s at plugin Gang.",
+    );
     expect((await e.pods().get("lonely")).spec.nodeName).toBeUndefined();
     // Forgotten: its 500m is no longer counted on the node.
     await eventually(

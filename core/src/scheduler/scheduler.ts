@@ -115,7 +115,11 @@ export class Scheduler {
   constructor(private readonly options: SchedulerOptions) {
     this.clock = options.clock ?? realClock;
     this.config = options.config ?? parseSchedulerConfig(DEFAULT_CONFIG);
-    this.queue = new PriorityQueue({ clock: this.clock });
+    this.queue = new PriorityQueue({
+      clock: this.clock,
+      // The profiles are built below; the queue asks only once pods arrive.
+      preEnqueue: (pod) => this.frameworkFor(pod)?.runPreEnqueuePlugins(pod) ?? status("Success"),
+    });
     this.cache = new SchedulerCache({ clock: this.clock });
     const handle: PluginHandle = {
       nodeInfos: () => this.snapshot.nodeInfos(),
@@ -337,7 +341,7 @@ export class Scheduler {
     if (reserve.code !== "Success") {
       framework.runReservePluginsUnreserve(state, assumed, host);
       this.forget(assumed);
-      await this.failed(info, cycle, statusMessage(reserve), new Set());
+      await this.failed(info, cycle, failureMessage(host, reserve), rejectedBy(reserve));
       return;
     }
     // Permit: allow, refuse, or hold the pod; a held pod waits in its binding cycle.
@@ -345,7 +349,12 @@ export class Scheduler {
     if (permit.status.code !== "Success" && permit.status.code !== "Wait") {
       framework.runReservePluginsUnreserve(state, assumed, host);
       this.forget(assumed);
-      await this.failed(info, cycle, statusMessage(permit.status), rejectedBy(permit.status));
+      await this.failed(
+        info,
+        cycle,
+        failureMessage(host, permit.status),
+        rejectedBy(permit.status),
+      );
       return;
     }
     if (permit.status.code === "Wait") {
@@ -372,18 +381,14 @@ export class Scheduler {
       const outcome = await waiting.wait();
       this.waitingPods.remove(uid);
       if (outcome.code !== "Success") {
-        framework.runReservePluginsUnreserve(state, assumed, host);
-        this.forget(assumed);
-        await this.failed(info, cycle, statusMessage(outcome), rejectedBy(outcome));
+        await this.bindingFailed(framework, state, info, cycle, assumed, host, outcome);
         return;
       }
     }
     let result = await framework.runPreBindPlugins(state, assumed, host);
     if (result.code === "Success") result = await framework.runBindPlugins(state, assumed, host);
     if (result.code !== "Success") {
-      framework.runReservePluginsUnreserve(state, assumed, host);
-      this.forget(assumed);
-      await this.failed(info, cycle, `binding rejected: ${statusMessage(result)}`, new Set());
+      await this.bindingFailed(framework, state, info, cycle, assumed, host, result);
       return;
     }
     this.cache.finishBinding(assumed);
@@ -397,6 +402,30 @@ export class Scheduler {
       `Successfully assigned ${ns}/${assumed.metadata.name} to ${host}`,
     );
     this.options.onScheduled?.(assumed, host);
+  }
+
+  /**
+   * handleBindingCycleError: undo Reserve and the assumption, record the failure, and — since
+   * the pod's room on `host` is free again, as if an assigned pod had been deleted — give the
+   * pods waiting in unschedulablePods their chance (all but this one, which just failed).
+   */
+  private async bindingFailed(
+    framework: Framework,
+    state: CycleState,
+    info: QueuedPodInfo,
+    cycle: number,
+    assumed: Pod,
+    host: string,
+    result: Status,
+  ): Promise<void> {
+    framework.runReservePluginsUnreserve(state, assumed, host);
+    this.forget(assumed);
+    const message = isRejected(result)
+      ? failureMessage(host, result)
+      : `binding rejected: ${statusMessage(result)}`;
+    await this.failed(info, cycle, message, rejectedBy(result));
+    const uid = assumed.metadata.uid;
+    this.queue.moveAllToActiveOrBackoffQueue(AssignedPodDelete, (p) => p.metadata.uid !== uid);
   }
 
   private frameworkFor(pod: Pod): Framework | undefined {
@@ -526,6 +555,16 @@ export class Scheduler {
       this.options.log?.(`[scheduler] could not record PodScheduled=False: ${messageOf(error)}`);
     }
   }
+}
+
+/**
+ * The message of a failure after a node was chosen. A rejection by Reserve or Permit (also while
+ * waiting) is, as in Kubernetes, a FitError over the one node tried: "0/1 nodes are available:
+ * 1 rejected due to timeout after waiting 10s at plugin Gang."; an error is its own message.
+ */
+function failureMessage(host: string, s: Status): string {
+  if (!isRejected(s)) return statusMessage(s);
+  return fitErrorMessage({ numAllNodes: 1, nodeToStatus: new Map([[host, s]]) });
 }
 
 /** The plugin that rejected the pod, for the queue to wait on its events; none for errors. */

@@ -26,6 +26,22 @@ export function strategyFor(type: ResourceType): Strategy {
         prepareForCreate(pod) {
           // A new pod is Pending until the kubelet says otherwise.
           pod.status = { phase: "Pending" };
+          // A gated pod says why it waits (applySchedulingGatedCondition); kubectl shows
+          // SchedulingGated from this condition.
+          const gates = (pod as KubeObject & { spec?: { schedulingGates?: unknown[] } }).spec
+            ?.schedulingGates;
+          if (gates && gates.length > 0) {
+            (pod.status as { conditions?: unknown[] }).conditions = [
+              {
+                type: "PodScheduled",
+                status: "False",
+                reason: "SchedulingGated",
+                message: "Scheduling is blocked due to non-empty scheduling gates",
+                lastProbeTime: null,
+                lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+              },
+            ];
+          }
         },
         // #region podGracePeriod
         /**

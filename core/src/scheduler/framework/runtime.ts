@@ -29,6 +29,7 @@ import {
   MIN_NODE_SCORE,
   type NodeInfo,
   type NodeScore,
+  type PreEnqueuePlugin,
   type PreFilterResult,
   type ScorePlugin,
   type Status,
@@ -96,6 +97,20 @@ export class Framework {
 
   hasScorePlugins(): boolean {
     return this.profile.score.length > 0;
+  }
+
+  /**
+   * Runs PreEnqueue before a pod may enter activeQ: the first plugin that does not say Success
+   * holds it back, named in the status (a scheduling gate is UnschedulableAndUnresolvable).
+   */
+  runPreEnqueuePlugins(pod: Pod): Status {
+    for (const pl of this.profile.preEnqueue as PreEnqueuePlugin[]) {
+      const s = pl.preEnqueue(pod);
+      if (s.code === "Success") continue;
+      if (isRejected(s)) return withPlugin(s, pl.name);
+      return asError(`running PreEnqueue plugin "${pl.name}": ${statusMessage(s)}`, pl.name);
+    }
+    return status("Success");
   }
 
   // #region run-pre-filter

@@ -27,6 +27,11 @@ export interface QueuedPodInfo {
    * addUnschedulableIfNotPresent; cluster events are matched against it.
    */
   unschedulablePlugins: Set<string>;
+  /**
+   * A PreEnqueue plugin (SchedulingGates) keeps the pod out of activeQ: it waits in
+   * unschedulablePods, never tried, until an update lets it through.
+   */
+  gated?: boolean;
 }
 
 /** The queue's key for a pod: namespace/name (cache.MetaNamespaceKeyFunc). */

@@ -37,13 +37,16 @@
  *
  * Nominated pods (preemption's promises) are kept beside the queue, in nominator.ts.
  *
- * Left out: Activate, PreEnqueue
- * plugins and scheduling gates, the affinity pre-check of AssignedPodAdded, and QueueingHints
- * with their in-flight event log.
+ * PreEnqueue plugins (SchedulingGates) run whenever a pod would enter activeQ; one they hold
+ * waits in unschedulablePods, gated and never tried, until an update lets it through.
+ *
+ * Left out: Activate, the affinity pre-check of AssignedPodAdded, and QueueingHints with their
+ * in-flight event log.
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Pod } from "../../api/types.ts";
 import { type Clock, realClock, type Timer } from "../../util/clock.ts";
+import type { Status } from "../framework/types.ts";
 import {
   backoffDuration,
   DEFAULT_POD_INITIAL_BACKOFF_MS,
@@ -76,6 +79,11 @@ export interface PriorityQueueOptions {
   podMaxInUnschedulablePodsMs?: number;
   /** Plugin → events that may help pods it rejected; PLUGIN_EVENTS by default. */
   pluginEvents?: Readonly<Record<string, readonly EventRegistration[]>>;
+  /**
+   * The pod's profile's PreEnqueue plugins: anything but Success keeps the pod out of activeQ
+   * (gated). None by default.
+   */
+  preEnqueue?: (pod: Pod) => Status;
 }
 
 export type SubQueue = "activeQ" | "backoffQ" | "unschedulablePods";
@@ -117,6 +125,7 @@ export class PriorityQueue {
   private readonly maxBackoffMs: number;
   private readonly maxInUnschedulableMs: number;
   private readonly pluginEvents: Readonly<Record<string, readonly EventRegistration[]>>;
+  private readonly preEnqueue: ((pod: Pod) => Status) | undefined;
 
   private readonly activeQ = new Heap<QueuedPodInfo>((i) => podKey(i.pod), prioritySortLess);
   /** Ordered by backoff expiry; equal expiries by seq. */
@@ -149,6 +158,7 @@ export class PriorityQueue {
     this.maxInUnschedulableMs =
       options.podMaxInUnschedulablePodsMs ?? DEFAULT_POD_MAX_IN_UNSCHEDULABLE_PODS_MS;
     this.pluginEvents = options.pluginEvents ?? PLUGIN_EVENTS;
+    this.preEnqueue = options.preEnqueue;
     // The checks kube-scheduler's configuration validation makes on the two backoff settings.
     if (!(this.initialBackoffMs > 0)) {
       throw new RangeError(
@@ -190,7 +200,7 @@ export class PriorityQueue {
     const key = podKey(pod);
     this.unschedulablePods.delete(key);
     this.backoffQ.delete(key);
-    this.activeQ.addOrUpdate(this.newQueuedPodInfo(pod));
+    this.moveToActiveQ(this.newQueuedPodInfo(pod));
     this.nominator.addNominatedPod(pod);
     this.dispatch();
   }
@@ -217,7 +227,7 @@ export class PriorityQueue {
     const key = podKey(newPod);
     const info = this.unschedulablePods.get(key);
     if (!info) {
-      this.activeQ.addOrUpdate(this.newQueuedPodInfo(newPod));
+      this.moveToActiveQ(this.newQueuedPodInfo(newPod));
       this.dispatch();
       return;
     }
@@ -372,8 +382,25 @@ export class PriorityQueue {
    * so a waiting pop sees the best pod of the whole batch (Kubernetes broadcasts once, at the end).
    */
   private requeue(info: QueuedPodInfo): void {
-    if (this.backoffExpiry(info) > this.clock.now()) this.backoffQ.addOrUpdate(info);
-    else this.activeQ.addOrUpdate(info);
+    // A gated pod was never tried: it has no backoff to wait out.
+    if (!info.gated && this.backoffExpiry(info) > this.clock.now()) this.backoffQ.addOrUpdate(info);
+    else this.moveToActiveQ(info);
+  }
+
+  /**
+   * Into activeQ, unless a PreEnqueue plugin holds the pod back: then into unschedulablePods,
+   * gated, with the plugin as its rejector (runPreEnqueuePlugins in moveToActiveQ).
+   */
+  private moveToActiveQ(info: QueuedPodInfo): void {
+    const s = this.preEnqueue?.(info.pod);
+    if (s && s.code !== "Success") {
+      info.gated = true;
+      info.unschedulablePlugins = new Set(s.plugin ? [s.plugin] : []);
+      this.unschedulablePods.set(podKey(info.pod), info);
+      return;
+    }
+    info.gated = false;
+    this.activeQ.addOrUpdate(info);
   }
 
   private backoffExpiry(info: QueuedPodInfo): number {

@@ -1,8 +1,10 @@
 /**
  * NodeName (kube-scheduler plugins/nodename/node_name.go): a pod that names its node in
- * spec.nodeName fits only that node. Usually such a pod never reaches the scheduler — the kubelet
- * runs it directly — but a pod created with nodeName and schedulerName together still passes
- * through here, and the filter keeps every other node out.
+ * spec.nodeName fits only that node. In the scheduler itself no such pod is ever filtered: a pod
+ * with a node is an assigned pod, and the event handlers put it in the cache, never in the queue
+ * (the kubelet runs it as it is). The filter matters where the framework is run on pods as they
+ * are — simulators such as the cluster autoscaler's ask "would this pod fit there?" of pods that
+ * already name a node.
  *
  * The rejection is UnschedulableAndUnresolvable: evicting pods from another node can never make
  * its name match, so preemption does not try.
