@@ -100,6 +100,7 @@ describe("preemption", () => {
       5000,
     );
     expect(bound.spec.nodeName).toBe("n1");
+    expect(bound.status?.nominatedNodeName, "the binding cleared the nomination").toBeUndefined();
     const left = (await pods().list()).items.map((p) => p.metadata.name).sort();
     expect(left).toEqual(["high", "low-b", "mid"]);
     const events = await admin

@@ -366,6 +366,17 @@ export class Scheduler {
   }
   // #endregion scheduleOne
 
+  // #region bindingCycle
+  /**
+   * The binding cycle (bindingCycle in schedule_one.go), started without waiting for it:
+   *   1. WaitOnPermit: if a Permit plugin holds the pod, wait until it is allowed or rejected.
+   *   2. PreBind, then Bind: DefaultBinder POSTs pods/binding, and the API server sets
+   *      spec.nodeName — step ⑥, the binding stored in etcd.
+   *   3. finishBinding (starts the assumed pod's expiry, if a TTL is set: by default, as in
+   *      current Kubernetes, it never expires and only the watch event confirms it); PostBind;
+   *      the Scheduled event.
+   * Any failure undoes Reserve and the assumption and sends the pod back to the queue.
+   */
   private async bind(
     framework: Framework,
     state: CycleState,
@@ -403,6 +414,7 @@ export class Scheduler {
     );
     this.options.onScheduled?.(assumed, host);
   }
+  // #endregion bindingCycle
 
   /**
    * handleBindingCycleError: undo Reserve and the assumption, record the failure, and — since
@@ -434,6 +446,7 @@ export class Scheduler {
     );
   }
 
+  // #region preemptPod
   /**
    * Evaluator.PreemptPod: mark the victim DisruptionTarget=True (reason PreemptionByScheduler),
    * DELETE it (Kubernetes deletes outright, not through the Eviction API, so PDBs only steer the
@@ -478,6 +491,7 @@ export class Scheduler {
     }
     this.recordPreempted(victim, preemptor, nodeName);
   }
+  // #endregion preemptPod
 
   private recordPreempted(victim: Pod, preemptor: Pod, nodeName: string): void {
     this.options.recorder.event(
@@ -500,6 +514,7 @@ export class Scheduler {
     }
   }
 
+  // #region handleSchedulingFailure
   /**
    * handleSchedulingFailure: a FailedScheduling event, the PodScheduled=False condition (reason
    * Unschedulable), and the pod back in the queue with the plugins that rejected it.
@@ -555,6 +570,7 @@ export class Scheduler {
       this.options.log?.(`[scheduler] could not record PodScheduled=False: ${messageOf(error)}`);
     }
   }
+  // #endregion handleSchedulingFailure
 }
 
 /**

@@ -220,7 +220,8 @@ function toScale(object: KubeObject): KubeObject {
 // #region binding
 /**
  * pods/binding: the scheduler's decision. It sets spec.nodeName once — a pod already on a node
- * cannot be bound again — and records the PodScheduled condition, in one update.
+ * cannot be bound again — records the PodScheduled condition, and clears any
+ * status.nominatedNodeName, in one update.
  */
 async function serveBinding(ctx: ResourceContext, server: ApiServer): Promise<void> {
   const binding = await readObject(ctx);
@@ -264,7 +265,12 @@ async function serveBinding(ctx: ResourceContext, server: ApiServer): Promise<vo
           status: "True",
           lastTransitionTime: timestamp(server.clock.now()),
         });
-        pod.status = { ...status, conditions };
+        // The nomination has served its purpose: Kubernetes 1.35 clears it on binding
+        // (ClearingNominatedNodeNameAfterBinding, KEP-5278, beta and on by default).
+        const { nominatedNodeName: _done, ...rest } = status as typeof status & {
+          nominatedNodeName?: string;
+        };
+        pod.status = { ...rest, conditions };
         return pod;
       },
     })
