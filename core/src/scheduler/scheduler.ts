@@ -50,7 +50,7 @@ import {
   NodeTaintChange,
 } from "./queue/events.ts";
 import type { QueuedPodInfo } from "./queue/queued-pod-info.ts";
-import { PriorityQueue, QueueClosedError } from "./queue/scheduling-queue.ts";
+import { PriorityQueue, QueueClosedError, type QueueMove } from "./queue/scheduling-queue.ts";
 import { FitError, schedulePod } from "./schedule-pod.ts";
 
 /** The profile kube-scheduler runs when given no configuration: every default plugin. */
@@ -77,6 +77,8 @@ export interface SchedulerOptions {
   onFailed?: (pod: Pod, message: string) => void;
   /** Told what each cycle saw: Filter's verdict per node, the scores per plugin, the outcome. */
   onCycle?: (trace: CycleTrace) => void;
+  /** Told of every move in the scheduling queue (which sub-queue, and why). */
+  onQueue?: (move: QueueMove) => void;
 }
 
 /** One scheduling cycle, as kube-scheduler would log it at high verbosity. */
@@ -119,6 +121,7 @@ export class Scheduler {
       clock: this.clock,
       // The profiles are built below; the queue asks only once pods arrive.
       preEnqueue: (pod) => this.frameworkFor(pod)?.runPreEnqueuePlugins(pod) ?? status("Success"),
+      onMove: options.onQueue,
     });
     this.cache = new SchedulerCache({ clock: this.clock });
     const handle: PluginHandle = {

@@ -41,6 +41,7 @@ export interface StartSchedulerOptions {
   onCycle?: SchedulerOptions["onCycle"];
   onScheduled?: SchedulerOptions["onScheduled"];
   onFailed?: SchedulerOptions["onFailed"];
+  onQueue?: SchedulerOptions["onQueue"];
 }
 
 export interface RunningScheduler {
@@ -84,6 +85,7 @@ export function startScheduler(options: StartSchedulerOptions): RunningScheduler
       onCycle: options.onCycle,
       onScheduled: options.onScheduled,
       onFailed: options.onFailed,
+      onQueue: options.onQueue,
     });
     informers.start();
     const running = informers

@@ -117,6 +117,9 @@ export const PLUGIN_EVENTS: Readonly<Record<string, readonly EventRegistration[]
     { resource: "Pod", actionType: All },
     { resource: "Node", actionType: Add | Delete | UpdateNodeLabel },
   ],
+  // Only the gated pod's own update can lift a gate (Kubernetes registers
+  // UpdatePodSchedulingGatesEliminated); the queue's update() handles that, no cluster event does.
+  SchedulingGates: [],
 };
 // #endregion plugin-events
 

@@ -440,3 +440,34 @@ describe("isPodUpdated", () => {
     expect(isPodUpdated(a, testPod("a", 0, { tolerations: [] }))).toBe(true);
   });
 });
+
+describe("PriorityQueue: onMove tells every move and why", () => {
+  it("narrates the module comment's trace, and a gated pod", async () => {
+    const clock = new FakeClock();
+    const moves: string[] = [];
+    const queue = new PriorityQueue({
+      clock,
+      onMove: (m) => moves.push(`${m.pod} → ${m.to} (${m.event})`),
+      preEnqueue: (pod) =>
+        pod.metadata.name === "gated"
+          ? { code: "UnschedulableAndUnresolvable", reasons: ["gated"], plugin: "SchedulingGates" }
+          : { code: "Success", reasons: [] },
+    });
+    queue.run();
+    queue.add(testPod("b", 10));
+    queue.add(testPod("gated"));
+    await failOnce(queue, ["NodeResourcesFit"]);
+    queue.moveAllToActiveOrBackoffQueue(NodeAdd);
+    clock.advance(1_000);
+    expect(moves).toEqual([
+      "default/b → activeQ (PodAdd)",
+      "default/gated → unschedulablePods (Gated)",
+      "default/b → popped (Pop)",
+      "default/b → unschedulablePods (ScheduleAttemptFailure)",
+      "default/b → backoffQ (NodeAdd)",
+      // The gated pod matches no event NodeAdd helps (SchedulingGates registers none): it stays.
+      "default/b → activeQ (BackoffComplete)",
+    ]);
+    queue.close();
+  });
+});

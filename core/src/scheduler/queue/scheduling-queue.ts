@@ -84,6 +84,18 @@ export interface PriorityQueueOptions {
    * (gated). None by default.
    */
   preEnqueue?: (pod: Pod) => Status;
+  /** Told of every move, for narration and tests (Kubernetes logs them at -v=5). */
+  onMove?: (move: QueueMove) => void;
+}
+
+/**
+ * A pod entering a sub-queue, or popped for a cycle; `event` names what moved it: a cluster event's
+ * label ("NodeAdd"), "PodAdd", "PodUpdate", "ScheduleAttemptFailure", "BackoffComplete", "Gated".
+ */
+export interface QueueMove {
+  pod: string;
+  to: SubQueue | "popped";
+  event: string;
 }
 
 export type SubQueue = "activeQ" | "backoffQ" | "unschedulablePods";
@@ -126,6 +138,7 @@ export class PriorityQueue {
   private readonly maxInUnschedulableMs: number;
   private readonly pluginEvents: Readonly<Record<string, readonly EventRegistration[]>>;
   private readonly preEnqueue: ((pod: Pod) => Status) | undefined;
+  private readonly onMove: ((move: QueueMove) => void) | undefined;
 
   private readonly activeQ = new Heap<QueuedPodInfo>((i) => podKey(i.pod), prioritySortLess);
   /** Ordered by backoff expiry; equal expiries by seq. */
@@ -159,6 +172,7 @@ export class PriorityQueue {
       options.podMaxInUnschedulablePodsMs ?? DEFAULT_POD_MAX_IN_UNSCHEDULABLE_PODS_MS;
     this.pluginEvents = options.pluginEvents ?? PLUGIN_EVENTS;
     this.preEnqueue = options.preEnqueue;
+    this.onMove = options.onMove;
     // The checks kube-scheduler's configuration validation makes on the two backoff settings.
     if (!(this.initialBackoffMs > 0)) {
       throw new RangeError(
@@ -200,7 +214,7 @@ export class PriorityQueue {
     const key = podKey(pod);
     this.unschedulablePods.delete(key);
     this.backoffQ.delete(key);
-    this.moveToActiveQ(this.newQueuedPodInfo(pod));
+    this.moveToActiveQ(this.newQueuedPodInfo(pod), "PodAdd");
     this.nominator.addNominatedPod(pod);
     this.dispatch();
   }
@@ -227,14 +241,14 @@ export class PriorityQueue {
     const key = podKey(newPod);
     const info = this.unschedulablePods.get(key);
     if (!info) {
-      this.moveToActiveQ(this.newQueuedPodInfo(newPod));
+      this.moveToActiveQ(this.newQueuedPodInfo(newPod), "PodUpdate");
       this.dispatch();
       return;
     }
     info.pod = newPod;
     if (!isPodUpdated(oldPod, newPod)) return;
     this.unschedulablePods.delete(key);
-    this.requeue(info);
+    this.requeue(info, "PodUpdate");
     this.dispatch();
   }
 
@@ -293,8 +307,10 @@ export class PriorityQueue {
     info.seq = this.seq++;
     if (this.moveRequestCycle >= podSchedulingCycle || info.unschedulablePlugins.size === 0) {
       this.backoffQ.addOrUpdate(info);
+      this.onMove?.({ pod: key, to: "backoffQ", event: "ScheduleAttemptFailure" });
     } else {
       this.unschedulablePods.set(key, info);
+      this.onMove?.({ pod: key, to: "unschedulablePods", event: "ScheduleAttemptFailure" });
     }
   }
   // #endregion addUnschedulableIfNotPresent
@@ -321,7 +337,7 @@ export class PriorityQueue {
     for (const info of infos) {
       if (!podMatchesEvent(info.unschedulablePlugins, event, this.pluginEvents)) continue;
       this.unschedulablePods.delete(podKey(info.pod));
-      this.requeue(info);
+      this.requeue(info, event.label);
     }
     this.moveRequestCycle = this.cycle;
     this.dispatch();
@@ -359,6 +375,7 @@ export class PriorityQueue {
       if (this.backoffExpiry(head) > now) break;
       this.backoffQ.pop();
       this.activeQ.addOrUpdate(head);
+      this.onMove?.({ pod: podKey(head.pod), to: "activeQ", event: "BackoffComplete" });
     }
     this.dispatch();
   }
@@ -381,26 +398,31 @@ export class PriorityQueue {
    * To backoffQ while the pod's backoff runs, else to activeQ. The caller dispatches afterwards,
    * so a waiting pop sees the best pod of the whole batch (Kubernetes broadcasts once, at the end).
    */
-  private requeue(info: QueuedPodInfo): void {
+  private requeue(info: QueuedPodInfo, event: string): void {
     // A gated pod was never tried: it has no backoff to wait out.
-    if (!info.gated && this.backoffExpiry(info) > this.clock.now()) this.backoffQ.addOrUpdate(info);
-    else this.moveToActiveQ(info);
+    if (!info.gated && this.backoffExpiry(info) > this.clock.now()) {
+      this.backoffQ.addOrUpdate(info);
+      this.onMove?.({ pod: podKey(info.pod), to: "backoffQ", event });
+    } else this.moveToActiveQ(info, event);
   }
 
   /**
    * Into activeQ, unless a PreEnqueue plugin holds the pod back: then into unschedulablePods,
    * gated, with the plugin as its rejector (runPreEnqueuePlugins in moveToActiveQ).
    */
-  private moveToActiveQ(info: QueuedPodInfo): void {
+  private moveToActiveQ(info: QueuedPodInfo, event: string): void {
+    const key = podKey(info.pod);
     const s = this.preEnqueue?.(info.pod);
     if (s && s.code !== "Success") {
       info.gated = true;
       info.unschedulablePlugins = new Set(s.plugin ? [s.plugin] : []);
-      this.unschedulablePods.set(podKey(info.pod), info);
+      this.unschedulablePods.set(key, info);
+      this.onMove?.({ pod: key, to: "unschedulablePods", event: "Gated" });
       return;
     }
     info.gated = false;
     this.activeQ.addOrUpdate(info);
+    this.onMove?.({ pod: key, to: "activeQ", event });
   }
 
   private backoffExpiry(info: QueuedPodInfo): number {
@@ -427,6 +449,7 @@ export class PriorityQueue {
     info.attempts++;
     this.cycle++;
     this.inFlight.set(podKey(info.pod), info);
+    this.onMove?.({ pod: podKey(info.pod), to: "popped", event: "Pop" });
     return info;
   }
 
