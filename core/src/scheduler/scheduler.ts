@@ -137,7 +137,13 @@ export class Scheduler {
         // The preemptor's own profile runs the simulation, as its framework would in Kubernetes.
         runFilterPlugins: (state, pod, node) =>
           this.frameworkFor(pod)?.runFilterPluginsWithNominatedPods(state, pod, node) ??
-          status("Error", `no profile for scheduler ${String(pod.spec.schedulerName)}`),
+          noProfile(pod),
+        runPreFilterExtensionAddPod: (state, pod, other, node) =>
+          this.frameworkFor(pod)?.runPreFilterExtensionAddPod(state, pod, other, node) ??
+          noProfile(pod),
+        runPreFilterExtensionRemovePod: (state, pod, other, node) =>
+          this.frameworkFor(pod)?.runPreFilterExtensionRemovePod(state, pod, other, node) ??
+          noProfile(pod),
         preemptPod: (victim, preemptor, nodeName) => this.preemptPod(victim, preemptor, nodeName),
         now: () => this.clock.now(),
       },
@@ -151,6 +157,7 @@ export class Scheduler {
     this.wire();
   }
 
+  // #region listers
   /**
    * What plugins read beyond pods and nodes, from this scheduler's own informers: namespaces (for
    * namespaceSelector in pod affinity) and the Services and ReplicaSets that select a pod (for
@@ -171,6 +178,7 @@ export class Scheduler {
       },
     };
   }
+  // #endregion listers
 
   // #region eventHandlers
   /** eventhandlers.go: unassigned pods of our profiles → queue; assigned pods and nodes → cache. */
@@ -419,6 +427,7 @@ export class Scheduler {
   }
   // #endregion bindingCycle
 
+  // #region bindingFailed
   /**
    * handleBindingCycleError: undo Reserve and the assumption, record the failure, and — since
    * the pod's room on `host` is free again, as if an assigned pod had been deleted — give the
@@ -442,6 +451,7 @@ export class Scheduler {
     const uid = assumed.metadata.uid;
     this.queue.moveAllToActiveOrBackoffQueue(AssignedPodDelete, (p) => p.metadata.uid !== uid);
   }
+  // #endregion bindingFailed
 
   private frameworkFor(pod: Pod): Framework | undefined {
     return this.frameworks.get(
@@ -576,6 +586,7 @@ export class Scheduler {
   // #endregion handleSchedulingFailure
 }
 
+// #region failureMessage
 /**
  * The message of a failure after a node was chosen. A rejection by Reserve or Permit (also while
  * waiting) is, as in Kubernetes, a FitError over the one node tried: "0/1 nodes are available:
@@ -585,6 +596,10 @@ function failureMessage(host: string, s: Status): string {
   if (!isRejected(s)) return statusMessage(s);
   return fitErrorMessage({ numAllNodes: 1, nodeToStatus: new Map([[host, s]]) });
 }
+// #endregion failureMessage
+
+const noProfile = (pod: Pod) =>
+  status("Error", `no profile for scheduler ${String(pod.spec.schedulerName)}`);
 
 /** The plugin that rejected the pod, for the queue to wait on its events; none for errors. */
 function rejectedBy(s: Status): Set<string> {
@@ -605,3 +620,5 @@ function nodeToStatus(diagnosis: Diagnosis, nodes: readonly NodeInfo[]): Map<str
     }),
   );
 }
+
+export type { QueueMove } from "./queue/scheduling-queue.ts";

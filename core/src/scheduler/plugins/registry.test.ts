@@ -9,6 +9,8 @@ const handle = {
   bind: async () => {},
   preemption: {
     runFilterPlugins: () => status("Success"),
+    runPreFilterExtensionAddPod: () => status("Success"),
+    runPreFilterExtensionRemovePod: () => status("Success"),
     preemptPod: async () => {},
     now: () => 0,
   },

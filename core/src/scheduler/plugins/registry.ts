@@ -117,7 +117,7 @@ export function inTreeRegistry(handle: PluginHandle): Registry {
       () => {
         if (!handle.preemption) {
           throw new Error(
-            "DefaultPreemption needs the plugin handle's preemption (runFilterPlugins, preemptPod, now); got none",
+            "DefaultPreemption needs the plugin handle's preemption (runFilterPlugins, runPreFilterExtensionAddPod/RemovePod, preemptPod, now); got none",
           );
         }
         return new DefaultPreemption({ ...handle.preemption, nodeInfos: () => handle.nodeInfos() });

@@ -406,6 +406,7 @@ export class PriorityQueue {
     } else this.moveToActiveQ(info, event);
   }
 
+  // #region moveToActiveQ
   /**
    * Into activeQ, unless a PreEnqueue plugin holds the pod back: then into unschedulablePods,
    * gated, with the plugin as its rejector (runPreEnqueuePlugins in moveToActiveQ).
@@ -424,6 +425,7 @@ export class PriorityQueue {
     this.activeQ.addOrUpdate(info);
     this.onMove?.({ pod: key, to: "activeQ", event });
   }
+  // #endregion moveToActiveQ
 
   private backoffExpiry(info: QueuedPodInfo): number {
     return (

@@ -4,10 +4,12 @@
  * in pkg/scheduler/framework/preemption/preemption.go.
  *
  * One call, in five steps (Preempt's own numbering):
- *   1. Eligibility: a pod with preemptionPolicy Never never preempts.
+ *   1. Eligibility (eligible.ts): a pod with preemptionPolicy Never never preempts, nor does a
+ *      pod whose nominated node still holds a lower-priority pod terminating by preemption
+ *      (most likely its own victim) — it waits for that room rather than evicting more.
  *   2. Candidates: only nodes Filter rejected as Unschedulable; UnschedulableAndUnresolvable
  *      (a nodeSelector mismatch, a taint) cannot be cured by removing pods. On each, simulate
- *      (selectVictimsOnNode) on a copy of the node.
+ *      (selectVictimsOnNode) on a copy of the node and of the cycle state.
  *   3. No candidate: Unschedulable with a FitError-style message over the simulation's per-node
  *      reasons, every node not simulated counted as "Preemption is not helpful for scheduling".
  *   4. Pick one node (pickOneNodeForPreemption).
@@ -19,8 +21,8 @@
  * Not modelled: Kubernetes dry-runs only a random-offset sample of the candidate nodes (at least
  * 10% and at least 100 — DefaultPreemptionArgs' defaults) and stops early; below 100 candidate
  * nodes that sample is every node, and tinykube always simulates every node in snapshot order.
- * Also not here: PDBs, extenders, asynchronous preemption, the check that a pod whose earlier
- * victims are still terminating waits, and clearing lower-priority pods' nominations.
+ * Also not here: PodDisruptionBudgets (tinykube has no such objects), extenders, asynchronous
+ * preemption, and clearing lower-priority pods' nominations.
  */
 import type { Pod } from "../../../api/types.ts";
 import { messageOf } from "../../../util/errors.ts";
@@ -32,15 +34,23 @@ import {
   type Status,
   status,
 } from "../../framework/types.ts";
+import { podEligibleToPreemptOthers } from "./eligible.ts";
 import { type Candidate, pickOneNodeForPreemption } from "./pick-node.ts";
-import { type RunFilters, selectVictimsOnNode } from "./select-victims.ts";
+import {
+  type RunFilters,
+  type RunPreFilterExtension,
+  selectVictimsOnNode,
+} from "./select-victims.ts";
 
 /** What preemption needs from the scheduler (a slice of Kubernetes' framework.Handle). */
 export interface PreemptionHandle {
   /** The cycle's snapshot, in its order. */
   nodeInfos(): readonly NodeInfo[];
-  /** The preemptor's profile's Filter plugins. */
+  /** The preemptor's profile's Filter plugins, counting nominated pods. */
   runFilterPlugins: RunFilters;
+  /** The preemptor's profile's PreFilter AddPod / RemovePod extensions (the Framework's methods). */
+  runPreFilterExtensionAddPod: RunPreFilterExtension;
+  runPreFilterExtensionRemovePod: RunPreFilterExtension;
   /** Evicts one victim for `preemptor` (Evaluator.PreemptPod); a victim already gone is fine. */
   preemptPod(victim: Pod, preemptor: Pod, nodeName: string): Promise<void>;
   /** Wall-clock milliseconds, for pods bound but not started yet. */
@@ -72,12 +82,11 @@ export class DefaultPreemption implements PostFilterPlugin {
     pod: Pod,
     filtered: Map<string, Status>,
   ): Promise<{ nominatedNodeName?: string; status: Status }> {
-    // 1.
-    if (pod.spec.preemptionPolicy === "Never") {
-      return { status: status("Unschedulable", "not eligible due to preemptionPolicy=Never.") };
-    }
-    // 2.
     const allNodes = this.handle.nodeInfos();
+    // 1. Not eligible: no nomination changes.
+    const eligibility = podEligibleToPreemptOthers(pod, filtered, allNodes);
+    if (!eligibility.eligible) return { status: status("Unschedulable", eligibility.reason) };
+    // 2.
     const now = this.handle.now();
     const candidates: Candidate[] = [];
     const nodeToStatus = new Map<string, Status>();
@@ -90,6 +99,8 @@ export class DefaultPreemption implements PostFilterPlugin {
         pod,
         node,
         runFilters: this.handle.runFilterPlugins,
+        runPreFilterExtensionAddPod: this.handle.runPreFilterExtensionAddPod,
+        runPreFilterExtensionRemovePod: this.handle.runPreFilterExtensionRemovePod,
         now,
       });
       if (r.status === undefined && r.victims.length > 0) {

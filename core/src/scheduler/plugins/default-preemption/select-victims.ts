@@ -5,22 +5,24 @@
  * Guarantees:
  * - Only pods of strictly lower priority than the preemptor are ever victims; equal priority
  *   never preempts.
- * - The NodeInfo given is never changed: the simulation runs on a clone.
+ * - Neither the NodeInfo nor the CycleState given is changed: the simulation runs on a clone of
+ *   each, one pair per node, so every node starts from what PreFilter computed.
+ * - Every pod taken off or put back is reported to the PreFilter extensions (RemovePod, AddPod),
+ *   so plugins whose PreFilter counted pods — InterPodAffinity, PodTopologySpread — filter the
+ *   node as it is in the simulation. An extension's failure ends the node with that Error.
  * - The victims are the fewest the greedy reprieve finds, most important first: every potential
  *   victim is taken off, then each is put back, most important first, and kept if the preemptor
  *   still passes every Filter plugin.
  * - The answer is a closed union: victims (at least one), or a status saying why not
- *   ("No preemption victims found for incoming pod", or the Filter rejection that remains once
- *   every lower-priority pod is gone).
+ *   ("No preemption victims found for incoming pod", the Filter rejection that remains once
+ *   every lower-priority pod is gone, or an extension's Error).
  *
  * Not modelled: PodDisruptionBudgets (tinykube has none, so no victim ever violates one and the
- * PDB-violating-first reprieve pass is empty), PreFilter AddPod/RemovePod extensions (no tinykube
- * plugin keeps per-pod PreFilter state that removing a victim would change for the Filters
- * preemption relies on; PodTopologySpread and InterPodAffinity counts are not recomputed), and
- * nominated pods (Kubernetes' RunFilterPluginsWithNominatedPods).
+ * PDB-violating-first reprieve pass is empty).
  */
 import type { Pod } from "../../../api/types.ts";
 import { cloneNodeInfo } from "../../cache/snapshot.ts";
+import { statusMessage } from "../../framework/messages.ts";
 import { addPod, removePod } from "../../framework/node-info.ts";
 import { type CycleState, type NodeInfo, type Status, status } from "../../framework/types.ts";
 
@@ -45,8 +47,22 @@ export function moreImportantPod(a: Pod, b: Pod, now: number): boolean {
   return podStartTime(a, now) < podStartTime(b, now);
 }
 
-/** Runs the profile's Filter plugins for the preemptor on one (simulated) node. */
+/**
+ * Runs the profile's Filter plugins for the preemptor on one (simulated) node, counting the pods
+ * nominated there (the framework's RunFilterPluginsWithNominatedPods).
+ */
 export type RunFilters = (state: CycleState, pod: Pod, node: NodeInfo) => Status;
+
+/**
+ * Runs the profile's PreFilter AddPod or RemovePod extensions: `other` was just put on or taken
+ * off `node` in the preemptor's (`pod`'s) simulation. Success, or an Error naming the plugin.
+ */
+export type RunPreFilterExtension = (
+  state: CycleState,
+  pod: Pod,
+  other: Pod,
+  node: NodeInfo,
+) => Status;
 
 export type VictimsOnNode = { victims: Pod[]; status?: undefined } | { status: Status };
 
@@ -55,12 +71,12 @@ export const NO_VICTIMS = "No preemption victims found for incoming pod";
 
 // #region selectVictimsOnNode
 /**
- * In four steps:
- *   1. Take every pod of lower priority than `pod` off a clone of the node.
+ * In four steps, on clones of the node and the cycle state:
+ *   1. Take every pod of lower priority than `pod` off the node, telling RemovePod of each.
  *   2. None: UnschedulableAndUnresolvable "No preemption victims found for incoming pod".
  *   3. Run the Filters: if the pod still does not fit, that rejection is the answer.
- *   4. Reprieve: put the potential victims back, most important first; one that makes the pod
- *      no longer fit comes off again and is a victim.
+ *   4. Reprieve: put the potential victims back (AddPod), most important first; one that makes
+ *      the pod no longer fit comes off again (RemovePod) and is a victim.
  *
  * Worked example: a 4-CPU node runs a (priority 10, 2 CPUs), b (5, 1 CPU), c (1, 1 CPU); the
  * preemptor (priority 100) asks 2 CPUs. Step 1 frees all 4. Step 4: a back → 2 used, fits, a is
@@ -72,14 +88,29 @@ export function selectVictimsOnNode(options: {
   pod: Pod;
   node: NodeInfo;
   runFilters: RunFilters;
+  runPreFilterExtensionAddPod: RunPreFilterExtension;
+  runPreFilterExtensionRemovePod: RunPreFilterExtension;
   now: number;
 }): VictimsOnNode {
-  const { state, pod, runFilters, now } = options;
+  const { pod, runFilters, now } = options;
+  const state = options.state.clone();
   const node = cloneNodeInfo(options.node);
+  // Each returns undefined on success, else the extension's failure as an Error.
+  const takeOff = (victim: Pod) => {
+    removePod(node, victim);
+    return asError(options.runPreFilterExtensionRemovePod(state, pod, victim, node));
+  };
+  const putBack = (victim: Pod) => {
+    addPod(node, victim);
+    return asError(options.runPreFilterExtensionAddPod(state, pod, victim, node));
+  };
   // 1.
   const preemptorPriority = podPriority(pod);
   const potential = node.pods.filter((p) => podPriority(p) < preemptorPriority);
-  for (const victim of potential) removePod(node, victim);
+  for (const victim of potential) {
+    const failed = takeOff(victim);
+    if (failed) return { status: failed };
+  }
   // 2.
   if (potential.length === 0) return { status: status("UnschedulableAndUnresolvable", NO_VICTIMS) };
   // 3.
@@ -91,12 +122,19 @@ export function selectVictimsOnNode(options: {
   );
   const victims: Pod[] = [];
   for (const candidate of potential) {
-    addPod(node, candidate);
-    if (runFilters(state, pod, node).code !== "Success") {
-      removePod(node, candidate);
-      victims.push(candidate);
-    }
+    const failedBack = putBack(candidate);
+    if (failedBack) return { status: failedBack };
+    if (runFilters(state, pod, node).code === "Success") continue;
+    const failedOff = takeOff(candidate);
+    if (failedOff) return { status: failedOff };
+    victims.push(candidate);
   }
   return { victims };
 }
 // #endregion selectVictimsOnNode
+
+/** Kubernetes turns an extension's failure into an error and back (AsStatus): always an Error. */
+function asError(s: Status): Status | undefined {
+  if (s.code === "Success") return undefined;
+  return s.code === "Error" ? s : status("Error", statusMessage(s));
+}

@@ -20,6 +20,11 @@
  *   forbids to the incoming pod. → Unschedulable "node(s) didn't satisfy existing pods
  *   anti-affinity rules".
  *
+ * A simulation (preemption taking victims off a node, Filter counting nominated pods) changes
+ * the pods on one node at a time; the PreFilter extensions AddPod/RemovePod keep the three counts
+ * right for each such pod (PreFilterState.updateWithPod) on a clone of the state, instead of
+ * counting every pod again.
+ *
  * Worked example: web pods want `app=cache` in the same zone. Zone a holds a cache pod, zone b
  * none: affinity counts {zone=a: 1}; nodes in zone a fit, nodes in zone b do not, nodes without a
  * zone label do not. The first cache pod with anti-affinity to `app=cache` per hostname: it may
@@ -47,21 +52,90 @@ export type TopologyCounts = Map<string, number>;
 
 const pairKey = (key: string, value: string) => `${key}=${value}`;
 
-function add(counts: TopologyCounts, node: Node, topologyKey: string): void {
+/**
+ * Adds `delta` to the count of the node's domain for `topologyKey` (nothing if the node lacks the
+ * label), and deletes an entry that reaches 0, as Kubernetes' topologyToMatchedTermCount.update:
+ * an empty map must mean "no pod matches anywhere", which the first-pod exception reads.
+ */
+function update(counts: TopologyCounts, node: Node, topologyKey: string, delta: number): void {
   const value = node.metadata.labels?.[topologyKey];
   if (value === undefined) return;
   const key = pairKey(topologyKey, value);
-  counts.set(key, (counts.get(key) ?? 0) + 1);
+  const count = (counts.get(key) ?? 0) + delta;
+  if (count === 0) counts.delete(key);
+  else counts.set(key, count);
 }
 
-export interface PreFilterState {
+// #region preFilterState
+/**
+ * What PreFilter computed, for Filter and for the PreFilter extensions. Invariant: every count is
+ * the number of (pod, term) matches in that domain over the pods the simulation has on the nodes
+ * — never 0 (such entries are deleted).
+ */
+export class PreFilterState {
   /** The incoming pod and its terms, namespaceSelectors already merged into namespaces. */
-  pod: Pod;
-  terms: PodTerms;
-  existingAntiAffinity: TopologyCounts;
-  affinity: TopologyCounts;
-  antiAffinity: TopologyCounts;
+  readonly pod: Pod;
+  readonly terms: PodTerms;
+  /** The incoming pod's namespace's labels, for existing pods' namespaceSelectors. */
+  readonly namespaceLabels: Record<string, string>;
+  readonly existingAntiAffinity: TopologyCounts;
+  readonly affinity: TopologyCounts;
+  readonly antiAffinity: TopologyCounts;
+
+  constructor(init: {
+    pod: Pod;
+    terms: PodTerms;
+    namespaceLabels: Record<string, string>;
+    existingAntiAffinity?: TopologyCounts;
+    affinity?: TopologyCounts;
+    antiAffinity?: TopologyCounts;
+  }) {
+    this.pod = init.pod;
+    this.terms = init.terms;
+    this.namespaceLabels = init.namespaceLabels;
+    this.existingAntiAffinity = init.existingAntiAffinity ?? new Map();
+    this.affinity = init.affinity ?? new Map();
+    this.antiAffinity = init.antiAffinity ?? new Map();
+  }
+
+  /** A copy whose counts a simulation may change; the pod, terms and labels never change. */
+  clone(): PreFilterState {
+    return new PreFilterState({
+      pod: this.pod,
+      terms: this.terms,
+      namespaceLabels: this.namespaceLabels,
+      existingAntiAffinity: new Map(this.existingAntiAffinity),
+      affinity: new Map(this.affinity),
+      antiAffinity: new Map(this.antiAffinity),
+    });
+  }
+
+  /**
+   * updateWithPod: `other` was put on `node` (multiplier 1) or taken off it (-1) — the same three
+   * counts PreFilter made, for this one pod. Worked example: the incoming pod wants `app=cache`
+   * in its zone and the only cache pod, on a node in zone a, is a preemption victim. Taken off:
+   * affinity {zone=a: 1} becomes {} — and since the incoming pod is no cache pod, no node fits
+   * any more. (Were it a cache pod itself, the empty map would let it onto any node with a zone.)
+   */
+  updateWithPod(other: Pod, node: Node, multiplier: 1 | -1): void {
+    // 1. The other pod's anti-affinity against the incoming pod.
+    for (const t of existingPodTerms(other)?.requiredAntiAffinity ?? []) {
+      if (termMatches(t, this.pod, this.namespaceLabels))
+        update(this.existingAntiAffinity, node, t.topologyKey, multiplier);
+    }
+    // 2. The incoming pod's affinity: the other pod must match every term.
+    if (matchesAllTerms(this.terms.requiredAffinity, other)) {
+      for (const t of this.terms.requiredAffinity)
+        update(this.affinity, node, t.topologyKey, multiplier);
+    }
+    // 3. The incoming pod's anti-affinity, term by term.
+    for (const t of this.terms.requiredAntiAffinity) {
+      if (termMatches(t, other, undefined))
+        update(this.antiAffinity, node, t.topologyKey, multiplier);
+    }
+  }
 }
+// #endregion preFilterState
 
 /** The nodes PreFilter reads: every node, and those the snapshot lists as holding a pod with
  * required anti-affinity (most clusters have few: walking only them keeps PreFilter cheap). */
@@ -83,19 +157,13 @@ export function preFilterCounts(
   namespaceLabels: Record<string, string>,
   nodes: PreFilterNodes,
 ): PreFilterState {
-  const state: PreFilterState = {
-    pod,
-    terms,
-    existingAntiAffinity: new Map(),
-    affinity: new Map(),
-    antiAffinity: new Map(),
-  };
+  const state = new PreFilterState({ pod, terms, namespaceLabels });
   // 1. Existing pods' anti-affinity against the incoming pod.
   for (const { node, pods } of nodes.withRequiredAntiAffinity) {
     for (const existing of pods) {
       for (const t of existingPodTerms(existing)?.requiredAntiAffinity ?? []) {
         if (termMatches(t, pod, namespaceLabels))
-          add(state.existingAntiAffinity, node, t.topologyKey);
+          update(state.existingAntiAffinity, node, t.topologyKey, 1);
       }
     }
   }
@@ -104,11 +172,11 @@ export function preFilterCounts(
     for (const existing of pods) {
       // 2. The incoming pod's affinity: the existing pod must match every term.
       if (matchesAllTerms(terms.requiredAffinity, existing)) {
-        for (const t of terms.requiredAffinity) add(state.affinity, node, t.topologyKey);
+        for (const t of terms.requiredAffinity) update(state.affinity, node, t.topologyKey, 1);
       }
       // 3. The incoming pod's anti-affinity, term by term.
       for (const t of terms.requiredAntiAffinity) {
-        if (termMatches(t, existing, undefined)) add(state.antiAffinity, node, t.topologyKey);
+        if (termMatches(t, existing, undefined)) update(state.antiAffinity, node, t.topologyKey, 1);
       }
     }
   }

@@ -6,6 +6,9 @@
  * - PreFilter/Filter enforce the required terms, both the incoming pod's and the existing pods'
  *   anti-affinity against it (a rule holds in both directions). See filtering.ts for the counting,
  *   the three checks and the first-pod-of-a-group exception.
+ * - AddPod/RemovePod (PreFilter extensions) update PreFilter's counts when a simulation puts a
+ *   pod on a node or takes one off: preemption can then find that evicting a pod the incoming
+ *   pod's anti-affinity (or an existing pod's) objects to makes room.
  * - PreScore/Score/NormalizeScore weigh the preferred terms (and, with hardPodAffinityWeight,
  *   existing pods' required affinity). See scoring.ts.
  *
@@ -15,8 +18,8 @@
  * nodes holding a pod with any affinity unless the incoming pod has preferences. Existing pods'
  * terms are parsed once per pod object.
  *
- * Left out: the PreFilter extensions (AddPod/RemovePod) preemption uses; matchLabelKeys and
- * mismatchLabelKeys, which the API server folds into labelSelector when the pod is created.
+ * Left out: matchLabelKeys and mismatchLabelKeys, which the API server folds into labelSelector
+ * when the pod is created.
  */
 import { LabelSelectorError } from "../../../api/labels.ts";
 import type { Pod } from "../../../api/types.ts";
@@ -100,6 +103,14 @@ export interface InterPodAffinityOptions {
 const noNamespaces: NamespaceLister = { list: () => [] };
 const notFound = (key: string) => status("Error", `reading "${key}" from cycleState: not found`);
 
+/** AddPod/RemovePod's body: PreFilter's state, updated in place (it is the simulation's clone). */
+function updateState(state: CycleState, other: Pod, node: NodeInfo, multiplier: 1 | -1): Status {
+  const s = state.read<PreFilterState>(PRE_FILTER_KEY);
+  if (s === undefined) return notFound(PRE_FILTER_KEY);
+  s.updateWithPod(other, node.node, multiplier);
+  return SUCCESS;
+}
+
 export class InterPodAffinity
   implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin
 {
@@ -159,6 +170,16 @@ export class InterPodAffinity
     }
     state.write(PRE_FILTER_KEY, counts);
     return { status: SUCCESS };
+  }
+
+  /** AddPod: a simulation put `other` on `node`. Without PreFilter's state, an Error. */
+  addPod(state: CycleState, _podToSchedule: Pod, other: Pod, node: NodeInfo): Status {
+    return updateState(state, other, node, 1);
+  }
+
+  /** RemovePod: a simulation took `other` off `node` (a preemption victim). */
+  removePod(state: CycleState, _podToSchedule: Pod, other: Pod, node: NodeInfo): Status {
+    return updateState(state, other, node, -1);
   }
 
   // #region filter

@@ -14,6 +14,10 @@
  * cannot pile into the domains that exist while it waits for more (a cluster autoscaler can add a
  * zone).
  *
+ * A simulation (preemption taking victims off a node, Filter counting nominated pods) changes
+ * the pods on one node at a time; the PreFilter extensions AddPod/RemovePod move the counts by one
+ * for each such pod (PreFilterState.updateWithPod) on a clone of the state.
+ *
  * Worked example: maxSkew 1 on zones, zone a holds 2 matching pods, zone b holds 1 (global
  * minimum 1). An incoming pod that matches the selector: on a node in zone a the skew is
  * 2 + 1 - 1 = 2 > 1, rejected; in zone b it is 1 + 1 - 1 = 1, fits. With minDomains 3 and only
@@ -21,7 +25,7 @@
  */
 
 import { matchesLabels } from "../../../api/labels.ts";
-import type { Pod } from "../../../api/types.ts";
+import type { Node, Pod } from "../../../api/types.ts";
 import type { NodeInfo } from "../../framework/types.ts";
 import { requiredNodeAffinity } from "../node-affinity/node-selector.ts";
 import {
@@ -35,13 +39,58 @@ export const ERR_REASON_CONSTRAINTS_NOT_MATCH =
   "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
 
-export interface PreFilterState {
-  constraints: SpreadConstraint[];
-  /** Per constraint: matching pods per eligible domain (a domain with 0 pods is still listed). */
-  matchNum: Map<string, number>[];
-}
-
 // #region preFilterState
+/**
+ * What PreFilter counted, for Filter and for the PreFilter extensions. Invariant: matchNum[i]
+ * holds every domain eligible for constraints[i] (a domain with 0 matching pods too), so its size
+ * is the number of eligible domains minDomains compares with; AddPod/RemovePod change counts but
+ * never that set.
+ */
+export class PreFilterState {
+  readonly constraints: SpreadConstraint[];
+  /** Per constraint: matching pods per eligible domain. */
+  readonly matchNum: Map<string, number>[];
+
+  constructor(constraints: SpreadConstraint[], matchNum: Map<string, number>[]) {
+    this.constraints = constraints;
+    this.matchNum = matchNum;
+  }
+
+  /** A copy a simulation may change: the counts are copied, the constraints shared. */
+  clone(): PreFilterState {
+    return new PreFilterState(
+      this.constraints,
+      this.matchNum.map((counts) => new Map(counts)),
+    );
+  }
+
+  /**
+   * updateWithPod: `other` was put on `node` (delta 1) or taken off it (-1) in `preemptor`'s
+   * simulation. It counts where PreFilter would have counted it: same namespace as the preemptor,
+   * a node with every topology key that passes the constraint's inclusion policies, and the
+   * constraint's selector. Like Kubernetes, it does not look at `other`'s deletionTimestamp,
+   * though PreFilter skips terminating pods.
+   *
+   * Worked example: maxSkew 1 on zones, zone a 2 matching pods, zone b 1. A preemptor that
+   * matches fits only in zone b (2 + 1 - 1 = 2 in a). Taking one victim off a node in zone a:
+   * a 1, b 1, and a node in zone a gives 1 + 1 - 1 = 1 — the victim made room.
+   */
+  updateWithPod(other: Pod, preemptor: Pod, node: Node, delta: 1 | -1): void {
+    if ((other.metadata.namespace ?? "") !== (preemptor.metadata.namespace ?? "")) return;
+    if (!hasAllTopologyKeys(node, this.constraints)) return;
+    const required = requiredNodeAffinity(preemptor);
+    this.constraints.forEach((c, i) => {
+      if (!matchesLabels(c.selector, other.metadata.labels)) return;
+      if (!nodeIncluded(c, preemptor, node, required)) return;
+      const domain = node.metadata.labels?.[c.topologyKey] as string;
+      const counts = this.matchNum[i] as Map<string, number>;
+      counts.set(domain, (counts.get(domain) ?? 0) + delta);
+    });
+  }
+}
+// #endregion preFilterState
+
+// #region calPreFilterState
 /** calPreFilterState: matching pods per domain, per hard constraint, over all nodes. */
 export function preFilterState(
   pod: Pod,
@@ -64,14 +113,15 @@ export function preFilterState(
       );
     });
   }
-  return { constraints, matchNum };
+  return new PreFilterState(constraints, matchNum);
 }
-// #endregion preFilterState
+// #endregion calPreFilterState
 
 /**
  * The global minimum for the skew: the emptiest eligible domain, or 0 when fewer domains than
- * minDomains are eligible. (Kubernetes keeps the two smallest domains so preemption can update
- * the state pod by pod; tinykube recomputes.)
+ * minDomains are eligible. Kubernetes keeps the smallest counts per constraint (its critical
+ * paths) and updates them as AddPod/RemovePod change one count; tinykube recomputes the minimum
+ * from the counts on each Filter, which gives the same answer with nothing extra to keep right.
  */
 export function globalMinimum(counts: Map<string, number>, minDomains: number): number {
   if (counts.size < minDomains) return 0;

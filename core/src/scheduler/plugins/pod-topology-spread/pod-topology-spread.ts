@@ -14,7 +14,9 @@
  * Kubernetes' system defaults (zone maxSkew 5, hostname maxSkew 3, ScheduleAnyway) over the
  * selector of the Services and controller that select it (default-constraints.ts).
  *
- * Left out: the PreFilter extensions (AddPod/RemovePod) preemption uses.
+ * AddPod/RemovePod (PreFilter extensions) update the hard constraints' counts when a simulation
+ * puts a pod on a node or takes one off, so preemption sees that evicting a pod in a crowded
+ * domain makes room there.
  */
 import { isLabelSelectorEmpty, LabelSelectorError } from "../../../api/labels.ts";
 import type { Pod, TopologySpreadConstraint } from "../../../api/types.ts";
@@ -71,6 +73,20 @@ export interface PodTopologySpreadOptions {
   defaultConstraints?: TopologySpreadConstraint[];
 }
 
+/** AddPod/RemovePod's body: PreFilter's state, updated in place (it is the simulation's clone). */
+function updateState(
+  state: CycleState,
+  podToSchedule: Pod,
+  other: Pod,
+  node: NodeInfo,
+  delta: 1 | -1,
+): Status {
+  const s = state.read<PreFilterState>(PRE_FILTER_KEY);
+  if (s === undefined) return notFound(PRE_FILTER_KEY);
+  s.updateWithPod(other, podToSchedule, node.node, delta);
+  return SUCCESS;
+}
+
 export class PodTopologySpread
   implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin
 {
@@ -121,6 +137,16 @@ export class PodTopologySpread
     if (constraints.length === 0) return { status: status("Skip") };
     state.write(PRE_FILTER_KEY, preFilterState(pod, constraints, nodes));
     return { status: SUCCESS };
+  }
+
+  /** AddPod: a simulation put `other` on `node`. Without PreFilter's state, an Error. */
+  addPod(state: CycleState, podToSchedule: Pod, other: Pod, node: NodeInfo): Status {
+    return updateState(state, podToSchedule, other, node, 1);
+  }
+
+  /** RemovePod: a simulation took `other` off `node` (a preemption victim). */
+  removePod(state: CycleState, podToSchedule: Pod, other: Pod, node: NodeInfo): Status {
+    return updateState(state, podToSchedule, other, node, -1);
   }
 
   // #region filter
