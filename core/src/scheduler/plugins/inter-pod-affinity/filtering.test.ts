@@ -1,39 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { Affinity, Namespace, Node, PodAffinityTerm } from "../../../api/types.ts";
+import type { Namespace, Node } from "../../../api/types.ts";
 import { CycleState } from "../../framework/types.ts";
 import {
   describePreFilterExtensionsContract,
   type ExtensionCase,
 } from "../default-preemption/prefilter-extensions.cases.ts";
-import { labeledPod, snapshot, zonedNode } from "../testing-pods.ts";
+import { labeledPod, snapshot } from "../testing-pods.ts";
 import { PreFilterState } from "./filtering.ts";
 import { listerOf, newInterPodAffinity } from "./inter-pod-affinity.ts";
-
-const ZONE = "topology.kubernetes.io/zone";
-const HOST = "kubernetes.io/hostname";
-
-const term = (
-  topologyKey: string,
-  matchLabels: Record<string, string>,
-  extra: Partial<PodAffinityTerm> = {},
-): PodAffinityTerm => ({ topologyKey, labelSelector: { matchLabels }, ...extra });
-const requiredAffinity = (...terms: PodAffinityTerm[]): Affinity => ({
-  podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms },
-});
-const requiredAnti = (...terms: PodAffinityTerm[]): Affinity => ({
-  podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms },
-});
-
-const cache = { app: "cache" };
-const web = { app: "web" };
-
-/** n1, n2 in zone a; n3 in zone b; n4 has no zone label. */
-const nodes: Node[] = [
-  zonedNode("n1", "a"),
-  zonedNode("n2", "a"),
-  zonedNode("n3", "b"),
-  zonedNode("n4"),
-];
+import { cache, HOST, nodes, requiredAffinity, requiredAnti, term, web, ZONE } from "./testing.ts";
 
 /** Namespace "default" is labelled team=web, for namespaceSelectors. */
 const namespaces = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Affinity, Namespace, Node, Pod, PodAffinityTerm } from "../../../api/types.ts";
-import { labeledPod, runFilter, runScore, snapshot, zonedNode } from "../testing-pods.ts";
+import type { Affinity, Namespace, Pod, PodAffinityTerm } from "../../../api/types.ts";
+import { labeledPod, runFilter, runScore, snapshot } from "../testing-pods.ts";
 import {
   ERR_REASON_AFFINITY_RULES_NOT_MATCH as AFFINITY,
   ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH as ANTI,
@@ -11,32 +11,7 @@ import {
   listerOf,
   newInterPodAffinity,
 } from "./inter-pod-affinity.ts";
-
-const ZONE = "topology.kubernetes.io/zone";
-const HOST = "kubernetes.io/hostname";
-
-const term = (
-  topologyKey: string,
-  matchLabels: Record<string, string>,
-  extra: Partial<PodAffinityTerm> = {},
-): PodAffinityTerm => ({ topologyKey, labelSelector: { matchLabels }, ...extra });
-const requiredAffinity = (...terms: PodAffinityTerm[]): Affinity => ({
-  podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms },
-});
-const requiredAnti = (...terms: PodAffinityTerm[]): Affinity => ({
-  podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms },
-});
-
-const cache = { app: "cache" };
-const web = { app: "web" };
-
-/** n1, n2 in zone a; n3 in zone b; n4 has no zone label. */
-const nodes: Node[] = [
-  zonedNode("n1", "a"),
-  zonedNode("n2", "a"),
-  zonedNode("n3", "b"),
-  zonedNode("n4"),
-];
+import { cache, HOST, nodes, requiredAffinity, requiredAnti, term, web, ZONE } from "./testing.ts";
 
 const fits = { code: "Success", reasons: [] as string[] };
 const noAffinity = { code: "UnschedulableAndUnresolvable", reasons: [AFFINITY] };
