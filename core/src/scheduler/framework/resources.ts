@@ -38,28 +38,49 @@ export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
 
 type ResourceList = Record<string, unknown> | undefined;
 
+/**
+ * Quantities already parsed, by their JSON text. Pods repeat a handful of values ("100m",
+ * "500Mi"), and each pod's requests are summed several times (queued, assumed, confirmed), so
+ * parsing was the scheduler's largest cost outside the algorithm. Bounded: cleared when full.
+ */
+const parsedQuantities = new Map<string, { milli: number; value: number }>();
+const PARSED_QUANTITIES_MAX = 4096;
+
+function quantityNumbers(value: unknown): { milli: number; value: number } {
+  const key =
+    typeof value === "string" ? value : typeof value === "number" ? `#${value}` : undefined;
+  const hit = key === undefined ? undefined : parsedQuantities.get(key);
+  if (hit) return hit;
+  const q = parseQuantityJSON(value);
+  const numbers = { milli: Number(milliValue(q)), value: Number(quantityValue(q)) };
+  if (key !== undefined) {
+    if (parsedQuantities.size >= PARSED_QUANTITIES_MAX) parsedQuantities.clear();
+    parsedQuantities.set(key, numbers);
+  }
+  return numbers;
+}
+
 /** A ResourceList ({cpu: "250m", memory: "64Mi", pods: "110", "nvidia.com/gpu": "1"}) as numbers. */
 export function resourceOf(list: ResourceList): Resource {
   const r = emptyResource();
   for (const [name, value] of Object.entries(list ?? {})) {
-    const q = parseQuantityJSON(value);
+    const q = quantityNumbers(value);
     switch (name) {
       case "cpu":
-        r.milliCPU = Number(milliValue(q));
+        r.milliCPU = q.milli;
         break;
       case "memory":
-        r.memory = Number(quantityValue(q));
+        r.memory = q.value;
         break;
       case "ephemeral-storage":
-        r.ephemeralStorage = Number(quantityValue(q));
+        r.ephemeralStorage = q.value;
         break;
       case "pods":
-        r.allowedPodNumber = Number(quantityValue(q));
+        r.allowedPodNumber = q.value;
         break;
       default:
         // Extended resources (a domain-qualified name) and hugepages-<size> are counted as units.
-        if (name.includes("/") || name.startsWith("hugepages-"))
-          r.scalar[name] = Number(quantityValue(q));
+        if (name.includes("/") || name.startsWith("hugepages-")) r.scalar[name] = q.value;
     }
   }
   return r;

@@ -18,6 +18,8 @@ import type { Pod } from "../../api/types.ts";
 const nominatedNodeName = (pod: Pod) =>
   (pod.status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName ?? "";
 
+const NONE: readonly Pod[] = Object.freeze([]);
+
 export class Nominator {
   /** Node name → the pods nominated to it, in nomination order. */
   private readonly byNode = new Map<string, Pod[]>();
@@ -65,7 +67,8 @@ export class Nominator {
 
   /** The pods nominated to `nodeName`; empty for most nodes. */
   nominatedPodsForNode(nodeName: string): readonly Pod[] {
-    return this.byNode.get(nodeName) ?? [];
+    if (this.byNode.size === 0) return NONE; // the usual case: nobody is nominated
+    return this.byNode.get(nodeName) ?? NONE;
   }
 
   /** The node the pod is nominated to, if any. */
