@@ -89,3 +89,20 @@ describe("NodeInfo", () => {
     expect(removePod(info, a), "a pod that is not there").toBe(false);
   });
 });
+
+describe("resourceOf remembers parsed quantities", () => {
+  it("gives the same numbers the second time, for strings and numbers alike", () => {
+    const list = { cpu: "250m", memory: "64Mi", pods: 110 };
+    const first = resourceOf(list);
+    expect(resourceOf(list)).toEqual(first);
+    expect(first).toMatchObject({ milliCPU: 250, memory: 64 * 1024 * 1024, allowedPodNumber: 110 });
+    // The number 2 and the string "2" are the same quantity; a number is never read as text.
+    expect(resourceOf({ cpu: 2 }).milliCPU).toBe(2000);
+    expect(resourceOf({ cpu: "2" }).milliCPU).toBe(2000);
+  });
+
+  it("does not remember a quantity that does not parse: it fails every time", () => {
+    expect(() => resourceOf({ cpu: "2 cores" })).toThrow();
+    expect(() => resourceOf({ cpu: "2 cores" })).toThrow();
+  });
+});
