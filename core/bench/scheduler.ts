@@ -151,9 +151,10 @@ function report(r: {
     "API: pods/s from the first measured create sent to the last pod seen bound on a watch in the",
     "benchmark's process; the scheduler in its own process, leader election off, its client limit",
     `lifted (kube-scheduler's defaults are ${DEFAULT_QPS} qps, burst ${DEFAULT_BURST}; scheduler_perf lifts them too).`,
-    "Algorithm only: schedulePod with the default profile over the same NodeInfos, and addPod, in",
-    "this process: no API server, queue or binding. The thresholds are scheduler_perf's CI floors,",
-    "measured on larger machines; compare orders of magnitude.",
+    "Algorithm only: schedulePod with the default profile over the scheduler's own cache and",
+    "snapshot, each pod assumed before the next, in this process: no API server, queue or binding.",
+    "The thresholds are scheduler_perf's CI floors, measured on larger machines; compare orders of",
+    "magnitude.",
   ].join("\n");
 }
 // #endregion report

@@ -119,6 +119,8 @@ export class Scheduler {
     this.config = options.config ?? parseSchedulerConfig(DEFAULT_CONFIG);
     this.queue = new PriorityQueue({
       clock: this.clock,
+      podInitialBackoffMs: this.config.podInitialBackoffSeconds * 1000,
+      podMaxBackoffMs: this.config.podMaxBackoffSeconds * 1000,
       // The profiles are built below; the queue asks only once pods arrive.
       preEnqueue: (pod) => this.frameworkFor(pod)?.runPreEnqueuePlugins(pod) ?? status("Success"),
       onMove: options.onQueue,

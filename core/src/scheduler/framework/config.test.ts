@@ -133,3 +133,26 @@ describe("parseSchedulerConfig", () => {
     ).toThrow("repeated config for plugin NodeResourcesFit");
   });
 });
+
+describe("the queue's backoff settings", () => {
+  it("default to 1 s and 10 s, and are read when given", () => {
+    expect(parseSchedulerConfig(header)).toMatchObject({
+      podInitialBackoffSeconds: 1,
+      podMaxBackoffSeconds: 10,
+    });
+    expect(
+      parseSchedulerConfig(`${header}podInitialBackoffSeconds: 2\npodMaxBackoffSeconds: 30\n`),
+    ).toMatchObject({ podInitialBackoffSeconds: 2, podMaxBackoffSeconds: 30 });
+  });
+
+  it("are refused as kube-scheduler's validation refuses them", () => {
+    expect(() => parseSchedulerConfig(`${header}podInitialBackoffSeconds: 0\n`)).toThrow(
+      "podInitialBackoffSeconds: Invalid value: 0: must be greater than 0",
+    );
+    expect(() =>
+      parseSchedulerConfig(`${header}podInitialBackoffSeconds: 5\npodMaxBackoffSeconds: 2\n`),
+    ).toThrow(
+      "podMaxBackoffSeconds: Invalid value: 2: must be greater than or equal to PodInitialBackoffSeconds",
+    );
+  });
+});

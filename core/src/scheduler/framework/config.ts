@@ -58,6 +58,9 @@ export interface ProfileConfig {
 export interface SchedulerConfig {
   /** 0 (the default) means adaptive: 50% minus 1% per 125 nodes, at least 5%. */
   percentageOfNodesToScore: number;
+  /** The queue's backoff for a pod that failed: from 1 s, doubling, up to 10 s (the defaults). */
+  podInitialBackoffSeconds: number;
+  podMaxBackoffSeconds: number;
   profiles: ProfileConfig[];
 }
 
@@ -157,9 +160,10 @@ const API_VERSION = "kubescheduler.config.k8s.io/v1";
 const KIND = "KubeSchedulerConfiguration";
 
 /**
- * Top-level fields of the v1 type. Only percentageOfNodesToScore and profiles are read; the
- * others are accepted (a real kube-scheduler config carries them) and belong to other modules:
- * leader election, client connection, backoff (the queue), extenders (not supported yet).
+ * Top-level fields of the v1 type. percentageOfNodesToScore, the two backoff fields and profiles
+ * are read; the others are accepted (a real kube-scheduler config carries them) and belong to
+ * other modules — leader election, client connection — or are not supported: parallelism
+ * (tinykube filters in one thread), extenders.
  */
 const TOP_LEVEL_FIELDS = new Set([
   "apiVersion",
@@ -226,7 +230,25 @@ export function schedulerConfigFrom(raw: Record<string, unknown>): SchedulerConf
       validatePercentage(p.percentageOfNodesToScore, `profiles[${i}].percentageOfNodesToScore`);
     }
   });
-  return { percentageOfNodesToScore: percentageOfNodesToScore as number, profiles };
+  // v1 defaults (SetDefaults_KubeSchedulerConfiguration) and ValidateKubeSchedulerConfiguration.
+  const podInitialBackoffSeconds = raw.podInitialBackoffSeconds ?? 1;
+  const podMaxBackoffSeconds = raw.podMaxBackoffSeconds ?? 10;
+  if (typeof podInitialBackoffSeconds !== "number" || podInitialBackoffSeconds <= 0) {
+    throw invalid("podInitialBackoffSeconds", podInitialBackoffSeconds, "must be greater than 0");
+  }
+  if (typeof podMaxBackoffSeconds !== "number" || podMaxBackoffSeconds < podInitialBackoffSeconds) {
+    throw invalid(
+      "podMaxBackoffSeconds",
+      podMaxBackoffSeconds,
+      "must be greater than or equal to PodInitialBackoffSeconds",
+    );
+  }
+  return {
+    percentageOfNodesToScore: percentageOfNodesToScore as number,
+    podInitialBackoffSeconds,
+    podMaxBackoffSeconds,
+    profiles,
+  };
 }
 
 type Check = (obj: Record<string, unknown>, known: Set<string>, path: string) => void;
