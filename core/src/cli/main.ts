@@ -1,21 +1,42 @@
 /**
  * The `tinykube` command.
  *
- *   tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [-v]
+ *   tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...]
+ *               [--scheduler-config FILE] [-v]
+ *   tinykube scheduler --config FILE [--data-dir DIR] [-v]
  *
  * `up` starts the store, the API server, the controller manager and the scheduler (each
  * leader-elected, as its own user, talking to the API server over HTTPS like any client;
  * later chapters add the other components), writes the admin kubeconfig once the server
- * answers, and stops cleanly on SIGINT or SIGTERM.
+ * answers, and stops cleanly on SIGINT or SIGTERM. The scheduler reads a KubeSchedulerConfiguration
+ * file when given one, as kube-scheduler's --config.
+ *
+ * `scheduler` runs one more scheduler beside a running tinykube, from its own configuration (its
+ * profiles' schedulerNames and its leaderElection.resourceName), as user system:kube-scheduler,
+ * finding the server in DIR/kubeconfig and its token in DIR/tokens.csv.
  */
-import { resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parseTokenFile } from "../apiserver/authn.ts";
+import { resolveKubeconfig } from "../apiserver/kubeconfig.ts";
 import { startApiServer } from "../apiserver/start.ts";
 import { startControllerManager } from "../controllers/manager.ts";
+import { parseSchedulerConfig, type SchedulerConfig } from "../scheduler/framework/config.ts";
 import { startScheduler } from "../scheduler/start.ts";
 import { repoRoot } from "./paths.ts";
 
-const USAGE = `usage: tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [-v]`;
+const USAGE = `usage: tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [--scheduler-config FILE] [-v]
+       tinykube scheduler --config FILE [--data-dir DIR] [-v]`;
+
+/** A KubeSchedulerConfiguration file, parsed; errors name the file. */
+async function readSchedulerConfig(file: string): Promise<SchedulerConfig> {
+  try {
+    return parseSchedulerConfig(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+}
 
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -24,9 +45,13 @@ async function up(args: string[]): Promise<void> {
       "data-dir": { type: "string", default: resolve(repoRoot, ".tinykube") },
       port: { type: "string", default: "6443" },
       store: { type: "string", default: "embedded" },
+      "scheduler-config": { type: "string" },
       verbose: { type: "boolean", short: "v", default: false },
     },
   });
+  const schedulerConfig = values["scheduler-config"]
+    ? await readSchedulerConfig(values["scheduler-config"])
+    : undefined;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port: expected a port number, got ${values.port}`);
@@ -67,6 +92,7 @@ async function up(args: string[]): Promise<void> {
     server: running.url,
     caPem: running.caCertPem,
     token: running.tokenFor("system:kube-scheduler") as string,
+    config: schedulerConfig,
     log,
     onLeading: (leading) => log(`[scheduler] ${leading ? "leading: scheduling pods" : "stopped"}`),
   });
@@ -89,9 +115,62 @@ async function up(args: string[]): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
+/** `tinykube scheduler`: one more scheduler, beside a running tinykube. */
+async function scheduler(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: "string" },
+      "data-dir": { type: "string", default: resolve(repoRoot, ".tinykube") },
+      verbose: { type: "boolean", short: "v", default: false },
+    },
+  });
+  if (!values.config) throw new Error("--config: a KubeSchedulerConfiguration file is required");
+  const config = await readSchedulerConfig(values.config);
+  const dataDir = resolve(values["data-dir"] as string);
+  const kubeconfig = resolveKubeconfig(
+    await readFile(join(dataDir, "kubeconfig"), "utf8").catch(() => {
+      throw new Error(`no kubeconfig in ${dataDir}: start tinykube first (tinykube up)`);
+    }),
+  );
+  const tokens = parseTokenFile(await readFile(join(dataDir, "tokens.csv"), "utf8"));
+  const token = tokens.records.find((r) => r.user.username === "system:kube-scheduler")?.token;
+  if (!token)
+    throw new Error(`${join(dataDir, "tokens.csv")} has no token for system:kube-scheduler`);
+  const names = config.profiles.map((p) => p.schedulerName).join(", ");
+  const lease = config.leaderElection;
+  const running = startScheduler({
+    server: kubeconfig.server,
+    caPem: kubeconfig.caCertPem ?? "",
+    token,
+    config,
+    log: (line) => console.log(line),
+    onLeading: (leading) =>
+      console.log(`[scheduler ${names}] ${leading ? "leading: scheduling pods" : "stopped"}`),
+  });
+  console.log(
+    `[scheduler ${names}] started against ${kubeconfig.server}` +
+      (lease.leaderElect
+        ? `; leader election on the Lease ${lease.resourceNamespace}/${lease.resourceName}` +
+          " (system:kube-scheduler may update only kube-scheduler: grant it this one, see the chapter 5 page)"
+        : "; leader election off"),
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    await running.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
 const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === "up") await up(rest);
+  else if (command === "scheduler") await scheduler(rest);
   else {
     console.error(USAGE);
     process.exitCode = 1;

@@ -24,10 +24,15 @@ export interface StartSchedulerOptions {
   /** kube-scheduler's --kube-api-qps 50 and --kube-api-burst 100; 0 lifts the limit. */
   qps?: number;
   burst?: number;
+  /**
+   * Unset: the configuration's leaderElection block (by default the Lease
+   * kube-system/kube-scheduler, 15 s / 10 s / 2 s); false: no election, schedule at once.
+   */
   leaderElection?:
     | false
     | {
         leaseName?: string;
+        leaseNamespace?: string;
         leaseDurationMs?: number;
         renewDeadlineMs?: number;
         retryPeriodMs?: number;
@@ -110,7 +115,19 @@ export function startScheduler(options: StartSchedulerOptions): RunningScheduler
     return session;
   };
 
-  if (options.leaderElection === false) {
+  const fromConfig = options.config?.leaderElection;
+  const election =
+    options.leaderElection ??
+    (fromConfig === undefined
+      ? {}
+      : fromConfig.leaderElect && {
+          leaseName: fromConfig.resourceName,
+          leaseNamespace: fromConfig.resourceNamespace,
+          leaseDurationMs: fromConfig.leaseDurationMs,
+          renewDeadlineMs: fromConfig.renewDeadlineMs,
+          retryPeriodMs: fromConfig.retryPeriodMs,
+        });
+  if (election === false) {
     lead();
     return {
       isLeading: () => session !== undefined,
@@ -123,11 +140,14 @@ export function startScheduler(options: StartSchedulerOptions): RunningScheduler
     };
   }
   const elector = new LeaderElector({
-    leases: client.resource<Lease>(builtinType("coordination.k8s.io/leases"), "kube-system"),
-    name: options.leaderElection?.leaseName ?? "kube-scheduler",
+    leases: client.resource<Lease>(
+      builtinType("coordination.k8s.io/leases"),
+      election.leaseNamespace ?? "kube-system",
+    ),
+    name: election.leaseName ?? "kube-scheduler",
     identity: options.identity ?? `${hostname()}_${randomUUID()}`,
     clock,
-    ...options.leaderElection,
+    ...election,
     onStartedLeading: (signal) => {
       const own = lead();
       signal.addEventListener("abort", () => {

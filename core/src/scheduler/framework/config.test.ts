@@ -156,3 +156,46 @@ describe("the queue's backoff settings", () => {
     );
   });
 });
+
+describe("leaderElection", () => {
+  it("defaults to the Lease kube-system/kube-scheduler, 15 s / 10 s / 2 s", () => {
+    expect(parseSchedulerConfig(header).leaderElection).toEqual({
+      leaderElect: true,
+      resourceName: "kube-scheduler",
+      resourceNamespace: "kube-system",
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    });
+  });
+
+  it("reads a second scheduler's own Lease and Go durations", () => {
+    const config = parseSchedulerConfig(
+      `${header}leaderElection:\n  resourceName: my-scheduler\n  leaseDuration: 30s\n  renewDeadline: 20s\n  retryPeriod: 1500ms\n`,
+    );
+    expect(config.leaderElection).toMatchObject({
+      resourceName: "my-scheduler",
+      leaseDurationMs: 30_000,
+      renewDeadlineMs: 20_000,
+      retryPeriodMs: 1_500,
+    });
+    expect(
+      parseSchedulerConfig(`${header}leaderElection:\n  leaderElect: false\n`).leaderElection
+        .leaderElect,
+    ).toBe(false);
+  });
+
+  it("refuses what Kubernetes' validation refuses", () => {
+    expect(() =>
+      parseSchedulerConfig(`${header}leaderElection:\n  leaseDuration: 5s\n  renewDeadline: 10s\n`),
+    ).toThrow(
+      'leaderElection.leaseDuration: Invalid value: "5s": LeaseDuration must be greater than RenewDeadline',
+    );
+    expect(() => parseSchedulerConfig(`${header}leaderElection:\n  retryPeriod: 2\n`)).toThrow(
+      "leaderElection.retryPeriod: Invalid value: 2: must be a duration",
+    );
+    expect(() => parseSchedulerConfig(`${header}leaderElection:\n  leaseDuraton: 5s\n`)).toThrow(
+      'strict decoding error: unknown field "leaderElection.leaseDuraton"',
+    );
+  });
+});

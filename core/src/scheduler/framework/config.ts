@@ -13,7 +13,9 @@
  * - Plugin names are not checked here: only a registry knows them. Building a profile
  *   (profile.ts) reports an unknown one as Kubernetes does: `FilterPlugin "Foo" does not exist`.
  */
+
 import { parse as parseYaml } from "yaml";
+import { parseGoDuration } from "../../util/go-duration.ts";
 
 /** The configuration's extension points, in kube-scheduler's field order. */
 export const EXTENSION_POINTS = [
@@ -61,8 +63,32 @@ export interface SchedulerConfig {
   /** The queue's backoff for a pod that failed: from 1 s, doubling, up to 10 s (the defaults). */
   podInitialBackoffSeconds: number;
   podMaxBackoffSeconds: number;
+  /** Which Lease the scheduler competes for, and how (LeaderElectionConfiguration). */
+  leaderElection: LeaderElectionConfig;
   profiles: ProfileConfig[];
 }
+
+/**
+ * kube-scheduler's leaderElection block, with its v1 defaults: leaderElect true, the Lease
+ * kube-system/kube-scheduler, 15 s / 10 s / 2 s. A second scheduler names its own resourceName.
+ */
+export interface LeaderElectionConfig {
+  leaderElect: boolean;
+  resourceName: string;
+  resourceNamespace: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+const LEADER_ELECTION_FIELDS = new Set([
+  "leaderElect",
+  "leaseDuration",
+  "renewDeadline",
+  "retryPeriod",
+  "resourceLock",
+  "resourceName",
+  "resourceNamespace",
+]);
 
 export const DEFAULT_SCHEDULER_NAME = "default-scheduler";
 
@@ -160,10 +186,10 @@ const API_VERSION = "kubescheduler.config.k8s.io/v1";
 const KIND = "KubeSchedulerConfiguration";
 
 /**
- * Top-level fields of the v1 type. percentageOfNodesToScore, the two backoff fields and profiles
- * are read; the others are accepted (a real kube-scheduler config carries them) and belong to
- * other modules — leader election, client connection — or are not supported: parallelism
- * (tinykube filters in one thread), extenders.
+ * Top-level fields of the v1 type. percentageOfNodesToScore, the two backoff fields,
+ * leaderElection and profiles are read; the others are accepted (a real kube-scheduler config
+ * carries them) and not used: the client connection is `tinykube scheduler`'s, parallelism
+ * (tinykube filters in one thread), extenders (not supported).
  */
 const TOP_LEVEL_FIELDS = new Set([
   "apiVersion",
@@ -247,8 +273,56 @@ export function schedulerConfigFrom(raw: Record<string, unknown>): SchedulerConf
     percentageOfNodesToScore: percentageOfNodesToScore as number,
     podInitialBackoffSeconds,
     podMaxBackoffSeconds,
+    leaderElection: decodeLeaderElection(raw.leaderElection),
     profiles,
   };
+}
+
+function decodeLeaderElection(raw: unknown): LeaderElectionConfig {
+  const obj = raw === undefined ? {} : objectAt(raw, "leaderElection");
+  const unknown = Object.keys(obj).filter((k) => !LEADER_ELECTION_FIELDS.has(k));
+  if (unknown.length > 0) {
+    throw new SchedulerConfigError(
+      `strict decoding error: ${unknown.map((k) => `unknown field "leaderElection.${k}"`).join(", ")}`,
+    );
+  }
+  if (obj.resourceLock !== undefined && obj.resourceLock !== "leases") {
+    throw invalid("leaderElection.resourceLock", obj.resourceLock, 'only "leases" is supported');
+  }
+  const duration = (field: string, fallback: number) => {
+    const value = obj[field];
+    if (value === undefined) return fallback;
+    if (typeof value !== "string")
+      throw invalid(`leaderElection.${field}`, value, "must be a duration");
+    try {
+      return parseGoDuration(value);
+    } catch (error) {
+      throw invalid(`leaderElection.${field}`, value, (error as Error).message);
+    }
+  };
+  const config: LeaderElectionConfig = {
+    leaderElect: obj.leaderElect === undefined ? true : obj.leaderElect === true,
+    resourceName: typeof obj.resourceName === "string" ? obj.resourceName : "kube-scheduler",
+    resourceNamespace:
+      typeof obj.resourceNamespace === "string" ? obj.resourceNamespace : "kube-system",
+    leaseDurationMs: duration("leaseDuration", 15_000),
+    renewDeadlineMs: duration("renewDeadline", 10_000),
+    retryPeriodMs: duration("retryPeriod", 2_000),
+  };
+  // ValidateLeaderElectionConfiguration's rules.
+  if (config.leaderElect) {
+    if (config.leaseDurationMs <= 0)
+      throw invalid("leaderElection.leaseDuration", obj.leaseDuration, "must be greater than zero");
+    if (config.leaseDurationMs <= config.renewDeadlineMs)
+      throw invalid(
+        "leaderElection.leaseDuration",
+        obj.leaseDuration ?? "15s",
+        "LeaseDuration must be greater than RenewDeadline",
+      );
+    if (config.retryPeriodMs <= 0)
+      throw invalid("leaderElection.retryPeriod", obj.retryPeriod, "must be greater than zero");
+  }
+  return config;
 }
 
 type Check = (obj: Record<string, unknown>, known: Set<string>, path: string) => void;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../api/types.ts";
 import { FakeClock } from "../../util/clock.ts";
-import { goDuration, WaitingPod, WaitingPods } from "./waiting-pods.ts";
+import { WaitingPod, WaitingPods } from "./waiting-pods.ts";
 
 const pod: Pod = {
   apiVersion: "v1",
@@ -92,20 +92,4 @@ describe("WaitingPods (one map per scheduler)", () => {
     map.remove("u1");
     expect(map.size).toBe(0);
   });
-});
-
-describe("goDuration writes durations as Go's time.Duration.String()", () => {
-  for (const [ms, want] of [
-    [0, "0s"],
-    [250, "250ms"],
-    [1000, "1s"],
-    [1500, "1.5s"],
-    [10_000, "10s"],
-    [90_000, "1m30s"],
-    [60_000, "1m0s"],
-    [3_600_000, "1h0m0s"],
-    [15 * 60_000, "15m0s"],
-  ] as const) {
-    it(`${ms} ms → ${want}`, () => expect(goDuration(ms)).toBe(want));
-  }
 });

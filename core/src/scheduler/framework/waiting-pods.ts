@@ -16,6 +16,7 @@
  */
 import type { Pod } from "../../api/types.ts";
 import { type Clock, realClock } from "../../util/clock.ts";
+import { formatGoDuration } from "../../util/go-duration.ts";
 import { type Status, status } from "./types.ts";
 
 /** The pod's status once resolved: Success, or Unschedulable with the rejecting plugin. */
@@ -48,7 +49,7 @@ export class WaitingPod {
           () =>
             this.reject(
               plugin,
-              `rejected due to timeout after waiting ${goDuration(ms)} at plugin ${plugin}`,
+              `rejected due to timeout after waiting ${formatGoDuration(ms)} at plugin ${plugin}`,
             ),
           ms,
         ),
@@ -117,19 +118,4 @@ export class WaitingPods {
   get size(): number {
     return this.pods.size;
   }
-}
-
-/**
- * A duration as Go's time.Duration.String() writes it, for Kubernetes' messages:
- * 250 → "250ms", 10_000 → "10s", 1_500 → "1.5s", 90_000 → "1m30s", 3_600_000 → "1h0m0s".
- */
-export function goDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = `${(ms % 60_000) / 1000}s`;
-  if (h > 0) return `${h}h${m}m${s}`;
-  if (m > 0) return `${m}m${s}`;
-  return s;
 }
