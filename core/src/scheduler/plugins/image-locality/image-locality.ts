@@ -21,6 +21,7 @@
  * (ImageStateSummary.NumNodes); tinykube counts on demand, once per image per cycle, and keeps
  * the count (and the pod's normalized image names) in CycleState for the other nodes' Score.
  */
+import { normalizedImageName } from "../../../api/image-name.ts";
 import type { Pod } from "../../../api/types.ts";
 import {
   type CycleState,
@@ -48,10 +49,8 @@ export interface SnapshotLister {
   nodeInfos(): readonly NodeInfo[];
 }
 
-/** "nginx" and "registry:5000/app" get ":latest"; a tagged name is left alone (normalizedImageName). */
-export function normalizedImageName(name: string): string {
-  return name.lastIndexOf(":") <= name.lastIndexOf("/") ? `${name}:latest` : name;
-}
+/** Kubernetes' normalizedImageName, shared with the container runtime. */
+export { normalizedImageName };
 
 // #region calculatePriority
 /** Maps the summed image score onto 0..100 between the thresholds, truncating. */
