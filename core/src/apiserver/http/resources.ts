@@ -28,7 +28,13 @@ import {
 } from "../errors.ts";
 import type { RequestAttributes } from "../rbac/attributes.ts";
 import type { Admit, Registry } from "../registry/registry.ts";
-import type { CacheWatcher, ObjectFilter, WatcherEvent } from "../storage/watch-cache.ts";
+import {
+  type CacheWatcher,
+  type IndexValue,
+  indexedFieldOf,
+  type ObjectFilter,
+  type WatcherEvent,
+} from "../storage/watch-cache.ts";
 import { asObject, bodyFormat, parseText, readBody } from "./body.ts";
 import type { Codecs } from "./codecs.ts";
 import { ACCEPTED_OUTPUTS, chooseOutput, type Output } from "./negotiate.ts";
@@ -133,7 +139,11 @@ function partialMetadata(object: KubeObject, version: string) {
  * selectors only accept the fields this kind supports (metadata.name, spec.nodeName for pods,
  * involvedObject.* for events, ...), as Kubernetes checks them.
  */
-function filterOf(ctx: ResourceContext): { filter: ObjectFilter; filtered: boolean } {
+function filterOf(ctx: ResourceContext): {
+  filter: ObjectFilter;
+  filtered: boolean;
+  indexValue?: IndexValue;
+} {
   const labelText = ctx.query.get("labelSelector") ?? "";
   const fieldText = ctx.query.get("fieldSelector") ?? "";
   let labels: ReturnType<typeof parseLabelSelector>;
@@ -152,17 +162,21 @@ function filterOf(ctx: ResourceContext): { filter: ObjectFilter; filtered: boole
   const noLabels = isLabelSelectorEmpty(labels);
   const noFields = isFieldSelectorEmpty(fields);
   if (noLabels && noFields) return { filter: () => true, filtered: false };
+  // "spec.nodeName=n1" on pods: the watch cache's index answers it (a kubelet's own pods).
+  const indexed = indexedFieldOf(ctx.type)?.field;
+  const exact = fields.requirements.find((r) => r.field === indexed && r.operator === "=");
   return {
     filter: (o) =>
       (noLabels || matchesLabels(labels, o.metadata.labels)) &&
       (noFields || matchesFields(fields, rules.fieldSet(o))),
     filtered: true,
+    ...(exact ? { indexValue: { field: exact.field, value: exact.value } } : {}),
   };
 }
 // #endregion filters
 
 async function serveList(ctx: ResourceContext): Promise<void> {
-  const { filter, filtered } = filterOf(ctx);
+  const { filter, filtered, indexValue } = filterOf(ctx);
   const limit = intParam(ctx, "limit") ?? 0;
   const match = ctx.query.get("resourceVersionMatch");
   if (match && match !== "Exact" && match !== "NotOlderThan") {
@@ -173,6 +187,7 @@ async function serveList(ctx: ResourceContext): Promise<void> {
   const list = await ctx.registry.list(ns(ctx), {
     filter,
     filtered,
+    indexValue,
     limit,
     continue: ctx.query.get("continue") ?? undefined,
     resourceVersion: ctx.query.get("resourceVersion") ?? undefined,
@@ -208,7 +223,7 @@ async function serveList(ctx: ResourceContext): Promise<void> {
  * client sent allowWatchBookmarks=true: kubectl prints unasked bookmarks as rows.
  */
 async function serveWatch(ctx: ResourceContext): Promise<void> {
-  const { filter } = filterOf(ctx);
+  const { filter, indexValue } = filterOf(ctx);
   const out = output(ctx, true);
   const timeoutSeconds = intParam(ctx, "timeoutSeconds") ?? ctx.watch.defaultTimeoutSeconds;
   let watcher: CacheWatcher | undefined;
@@ -217,6 +232,7 @@ async function serveWatch(ctx: ResourceContext): Promise<void> {
     watcher = await ctx.registry.watch(ns(ctx), {
       resourceVersion: ctx.query.get("resourceVersion") ?? undefined,
       filter,
+      indexValue,
       bookmarks: ctx.query.get("allowWatchBookmarks") === "true",
     });
   } catch (error) {

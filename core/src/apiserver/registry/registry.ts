@@ -37,7 +37,7 @@ import {
   requestEntityTooLarge,
 } from "../errors.ts";
 import { decode, encode } from "../storage/codec.ts";
-import type { CacheWatcher, ObjectFilter, WatchCache } from "../storage/watch-cache.ts";
+import type { CacheWatcher, IndexValue, ObjectFilter, WatchCache } from "../storage/watch-cache.ts";
 import type { Strategy } from "./strategy.ts";
 
 /** Called after the strategy validated an object and before it is stored: admission's turn. */
@@ -62,6 +62,8 @@ export interface WriteOptions {
 
 export interface ListOptions {
   filter?: ObjectFilter;
+  /** The field selector's exact value on the cache's indexed field, if it has one. */
+  indexValue?: IndexValue;
   /** Whether a filter is set: `remainingItemCount` is only known without one. */
   filtered?: boolean;
   limit?: number;
@@ -515,14 +517,20 @@ export class Registry {
       return this.listFromStore(namespace, options, decodeContinue(options.continue));
     if (rv === "0" && options.resourceVersionMatch !== "Exact") {
       await this.cache.start();
-      return this.listResult(this.cache.list(namespace, filter), this.cache.revision);
+      return this.listResult(
+        this.cache.list(namespace, filter, options.indexValue),
+        this.cache.revision,
+      );
     }
     if (!rv) {
       if (limit > 0 || !this.store.supportsProgress)
         return this.listFromStore(namespace, options, undefined);
       await this.cache.start();
       await this.cache.waitUntilFresh(await this.store.revision());
-      return this.listResult(this.cache.list(namespace, filter), this.cache.revision);
+      return this.listResult(
+        this.cache.list(namespace, filter, options.indexValue),
+        this.cache.revision,
+      );
     }
     const revision = Number(rv);
     if (!Number.isSafeInteger(revision) || revision < 0)
@@ -532,7 +540,10 @@ export class Registry {
     }
     await this.cache.start();
     await this.cache.waitUntilFresh(revision);
-    return this.listResult(this.cache.list(namespace, filter), this.cache.revision);
+    return this.listResult(
+      this.cache.list(namespace, filter, options.indexValue),
+      this.cache.revision,
+    );
   }
 
   private async listFromStore(
@@ -599,7 +610,12 @@ export class Registry {
   /** A watch served by the watch cache; `resourceVersion` as for lists ("0"/unset: current objects first). */
   async watch(
     namespace: string | undefined,
-    options: { resourceVersion?: string; filter?: ObjectFilter; bookmarks?: boolean },
+    options: {
+      resourceVersion?: string;
+      filter?: ObjectFilter;
+      bookmarks?: boolean;
+      indexValue?: IndexValue;
+    },
   ): Promise<CacheWatcher> {
     await this.cache.start();
     const rv = options.resourceVersion;
@@ -614,6 +630,7 @@ export class Registry {
       namespace,
       filter: options.filter ?? (() => true),
       bookmarks: options.bookmarks ?? false,
+      ...(options.indexValue ? { indexValue: options.indexValue } : {}),
     });
   }
 

@@ -265,3 +265,78 @@ describe("watch cache", () => {
     expect(opened).toHaveLength(2);
   });
 });
+
+describe("watch cache: pods indexed by spec.nodeName", () => {
+  const onNode = (node: string) => (p: KubeObject) =>
+    (p.spec as { nodeName?: string }).nodeName === node;
+  const index = (value: string) => ({ field: "spec.nodeName", value });
+
+  it("a list for one node reads that node's pods, in key order, and follows changes", async () => {
+    await put(pod("b", "node-1"));
+    await put(pod("a", "node-1"));
+    await put(pod("c", "node-2"));
+    await put(pod("d"));
+    cache = new WatchCache(store, pods);
+    await cache.start();
+    const names = (node: string) =>
+      cache.list(undefined, onNode(node), index(node)).map((p) => p.metadata.name);
+    expect(names("node-1")).toEqual(["a", "b"]);
+    await put(pod("d", "node-1")); // scheduled
+    await put(pod("a", "node-2")); // moved (a test can; the API cannot)
+    await del("b");
+    await cache.waitUntilFresh(7);
+    expect(names("node-1")).toEqual(["d"]);
+    expect(names("node-2")).toEqual(["a", "c"]);
+    expect(names("node-3")).toEqual([]);
+  });
+
+  it("a node's watcher gets its own pods' changes, including pods arriving and leaving", async () => {
+    cache = new WatchCache(store, pods);
+    await cache.start();
+    const mine = await cache.watch({
+      after: 0,
+      namespace: undefined,
+      filter: onNode("node-1"),
+      bookmarks: false,
+      indexValue: index("node-1"),
+    });
+    const everything = await cache.watch({
+      after: 0,
+      namespace: undefined,
+      filter: () => true,
+      bookmarks: false,
+    });
+    await put(pod("x", "node-2")); // another node's: not for `mine`
+    await put(pod("a")); // unscheduled: not for `mine`
+    await put(pod("a", "node-1")); // bound here: ADDED
+    await put(pod("a", "node-2")); // moved away: DELETED
+    await put(pod("b", "node-1"));
+    await del("b");
+    expect(describe_(await nextEvents(mine.channel, 4))).toEqual([
+      "ADDED a",
+      "DELETED a",
+      "ADDED b",
+      "DELETED b",
+    ]);
+    expect(describe_(await nextEvents(everything.channel, 6))).toHaveLength(6);
+    expect(cache.watcherCount).toBe(2);
+    mine.channel.cancel();
+    expect(cache.watcherCount, "an ended indexed watcher is forgotten").toBe(1);
+  });
+
+  it("a watch from the start for one node begins with that node's pods only", async () => {
+    await put(pod("a", "node-1"));
+    await put(pod("b", "node-2"));
+    cache = new WatchCache(store, pods);
+    await cache.start();
+    const watcher = await cache.watch({
+      after: undefined,
+      namespace: undefined,
+      filter: onNode("node-1"),
+      bookmarks: false,
+      indexValue: index("node-1"),
+    });
+    await put(pod("c", "node-1"));
+    expect(describe_(await nextEvents(watcher.channel, 2))).toEqual(["ADDED a", "ADDED c"]);
+  });
+});

@@ -11,6 +11,10 @@
  *   store for a progress marker where the store can give one), up to a deadline.
  * - If the store watch breaks, the cache re-lists and starts again; its watchers are ended and
  *   re-watch from the last resourceVersion they saw, as Kubernetes' reflectors do.
+ * - Pods are indexed by spec.nodeName (Kubernetes' cacher has the same index and "trigger"): a
+ *   list or watch asking for one node's pods reads only that node's pods, and a change is handed
+ *   only to the watchers of the node(s) it concerns (its old and its new node) — with 5,000
+ *   kubelets each watching its own pods, every change would otherwise be filtered 5,000 times.
  */
 import type { KubeObject, Status } from "../../api/object.ts";
 import { type ResourceType, storagePrefixOf } from "../../api/scheme.ts";
@@ -51,6 +55,29 @@ export type WatcherEvent =
 /** Decides which objects a watcher sees: namespace, label and field selectors. */
 export type ObjectFilter = (object: KubeObject) => boolean;
 
+/** The indexed field of a list or watch that asks for one value of it ("spec.nodeName=n1"). */
+export interface IndexValue {
+  field: string;
+  value: string;
+}
+
+/** The fields a resource's cache indexes: Kubernetes indexes pods by spec.nodeName. */
+export function indexedFieldOf(type: ResourceType): IndexedField | undefined {
+  if (type.group === "" && type.resource === "pods") {
+    return {
+      field: "spec.nodeName",
+      of: (o) => ((o as { spec?: { nodeName?: string } }).spec?.nodeName ?? "") || undefined,
+    };
+  }
+  return undefined;
+}
+
+export interface IndexedField {
+  field: string;
+  /** The object's value; undefined when it has none (a pod not yet scheduled). */
+  of: (object: KubeObject) => string | undefined;
+}
+
 export interface WatchCacheOptions {
   /** Changes remembered for watches that resume from a resourceVersion. */
   windowSize?: number;
@@ -83,7 +110,12 @@ export class WatchCache {
   private keys = new SortedKeys();
   /** Recent changes, oldest first; they cover every revision after `oldest`. */
   private window: CacheEvent[] = [];
+  /** Watchers of every change, and watchers of one index value (a node's pods), by value. */
   private readonly watchers = new Set<CacheWatcher>();
+  private readonly indexedWatchers = new Map<string, Set<CacheWatcher>>();
+  /** Index value → keys of the objects that have it. */
+  private readonly index = new Map<string, Set<string>>();
+  private readonly indexed: IndexedField | undefined;
   private waiters: { revision: number; resolve: () => void; timer: Timer }[] = [];
   private storeWatch: Watch | ProgressWatch | undefined;
   private running = false;
@@ -105,6 +137,7 @@ export class WatchCache {
     this.readyPromise = new Promise((resolve) => {
       this.markReady = resolve;
     });
+    this.indexed = indexedFieldOf(type);
   }
 
   private get clock(): Clock {
@@ -125,7 +158,7 @@ export class WatchCache {
     this.running = false;
     this.bookmarkTimer?.cancel();
     this.storeWatch?.cancel();
-    for (const w of [...this.watchers]) w.channel.end();
+    for (const w of this.allWatchers()) w.channel.end();
     for (const waiter of this.waiters) {
       waiter.timer.cancel();
       waiter.resolve();
@@ -138,10 +171,27 @@ export class WatchCache {
     return this.objects.get(key);
   }
 
-  /** Objects in key order, optionally one namespace's, as of `revision`. */
-  list(namespace: string | undefined, filter: ObjectFilter = () => true): KubeObject[] {
+  /**
+   * Objects in key order, optionally one namespace's, as of `revision`. With `indexValue` on the
+   * indexed field, only the objects that have that value are looked at (the filter still decides).
+   */
+  list(
+    namespace: string | undefined,
+    filter: ObjectFilter = () => true,
+    indexValue?: IndexValue,
+  ): KubeObject[] {
     const prefix = storagePrefixOf(this.type, namespace);
     const out: KubeObject[] = [];
+    if (indexValue && this.indexed?.field === indexValue.field) {
+      const keys = [...(this.index.get(indexValue.value) ?? [])].filter((k) =>
+        k.startsWith(prefix),
+      );
+      for (const key of keys.sort()) {
+        const object = this.objects.get(key) as KubeObject;
+        if (filter(object)) out.push(object);
+      }
+      return out;
+    }
     for (const key of this.keys.scan(prefix)) {
       if (!key.startsWith(prefix)) break;
       const object = this.objects.get(key) as KubeObject;
@@ -183,6 +233,8 @@ export class WatchCache {
     namespace: string | undefined;
     filter: ObjectFilter;
     bookmarks: boolean;
+    /** Only changes to objects with this value of the indexed field (before or after) matter. */
+    indexValue?: IndexValue;
   }): Promise<CacheWatcher> {
     await this.readyPromise;
     if (options.after !== undefined) {
@@ -192,30 +244,60 @@ export class WatchCache {
       await this.waitUntilFresh(options.after);
     }
     const prefix = storagePrefixOf(this.type, options.namespace);
+    const trigger =
+      options.indexValue && this.indexed?.field === options.indexValue.field
+        ? options.indexValue.value
+        : undefined;
     const watcher = new CacheWatcher(
       prefix,
       options.filter,
       options.bookmarks,
       this.options.watcherBuffer,
-      () => this.watchers.delete(watcher),
+      () => this.removeWatcher(watcher, trigger),
     );
     if (options.after === undefined) {
       watcher.channel.push(
-        this.list(options.namespace, options.filter).map((object) => ({ type: "ADDED", object })),
+        this.list(options.namespace, options.filter, options.indexValue).map((object) => ({
+          type: "ADDED",
+          object,
+        })),
       );
       watcher.sentRevision = this.revision;
     } else {
       for (const event of this.window) if (event.revision > options.after) watcher.deliver(event);
       watcher.sentRevision = this.revision;
     }
-    this.watchers.add(watcher);
+    if (trigger === undefined) this.watchers.add(watcher);
+    else {
+      let set = this.indexedWatchers.get(trigger);
+      if (!set) {
+        set = new Set();
+        this.indexedWatchers.set(trigger, set);
+      }
+      set.add(watcher);
+    }
     return watcher;
+  }
+
+  private removeWatcher(watcher: CacheWatcher, trigger: string | undefined): void {
+    if (trigger === undefined) {
+      this.watchers.delete(watcher);
+      return;
+    }
+    const set = this.indexedWatchers.get(trigger);
+    set?.delete(watcher);
+    if (set?.size === 0) this.indexedWatchers.delete(trigger);
+  }
+
+  private *allWatchers(): Generator<CacheWatcher> {
+    yield* [...this.watchers];
+    for (const set of [...this.indexedWatchers.values()]) yield* [...set];
   }
   // #endregion watch
 
   /** Sends a BOOKMARK with the cache's revision to every watcher that asked for bookmarks. */
   bookmark(): void {
-    for (const w of this.watchers) w.bookmark(this.revision, this.type);
+    for (const w of this.allWatchers()) w.bookmark(this.revision, this.type);
   }
 
   private scheduleBookmarks(): void {
@@ -227,7 +309,9 @@ export class WatchCache {
   }
 
   get watcherCount(): number {
-    return this.watchers.size;
+    let count = this.watchers.size;
+    for (const set of this.indexedWatchers.values()) count += set.size;
+    return count;
   }
 
   // #region run
@@ -246,7 +330,7 @@ export class WatchCache {
       } catch (error) {
         if (!this.running) return;
         this.options.onRestart?.(`${this.type.resource}: ${(error as Error).message}`);
-        for (const w of [...this.watchers]) w.channel.end();
+        for (const w of this.allWatchers()) w.channel.end();
         attempt++;
         await new Promise<void>((resolve) =>
           this.clock.setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)),
@@ -260,9 +344,12 @@ export class WatchCache {
     const { kvs, revision } = await this.listPaged(prefix);
     this.objects.clear();
     this.keys = new SortedKeys();
+    this.index.clear();
     for (const kv of kvs) {
-      this.objects.set(kv.key, decode(kv));
+      const object = decode(kv);
+      this.objects.set(kv.key, object);
       this.keys.add(kv.key);
+      this.addToIndex(kv.key, object);
     }
     this.window = [];
     this.oldest = revision;
@@ -325,12 +412,15 @@ export class WatchCache {
       const object = { ...last, metadata: { ...last.metadata, resourceVersion: String(revision) } };
       this.objects.delete(key);
       this.keys.delete(key);
+      this.removeFromIndex(key, last);
       event = { type: "DELETED", key, object, prevObject: last, revision };
     } else {
       const object = decode(change.kv);
       const prevObject = this.objects.get(key);
       this.objects.set(key, object);
       this.keys.add(key);
+      if (prevObject) this.removeFromIndex(key, prevObject);
+      this.addToIndex(key, object);
       event = prevObject
         ? { type: "MODIFIED", key, object, prevObject, revision }
         : { type: "ADDED", key, object, revision };
@@ -341,7 +431,35 @@ export class WatchCache {
       this.oldest = dropped.revision;
     }
     for (const w of this.watchers) w.deliver(event);
+    if (this.indexed && this.indexedWatchers.size > 0) {
+      // The watchers of the old and the new value: a pod moving to (or off) a node is news to both.
+      const now = this.indexed.of(event.object);
+      const before = event.prevObject ? this.indexed.of(event.prevObject) : undefined;
+      for (const value of now === before ? [now] : [now, before]) {
+        if (value === undefined) continue;
+        for (const w of this.indexedWatchers.get(value) ?? []) w.deliver(event);
+      }
+    }
     this.setRevision(revision);
+  }
+
+  private addToIndex(key: string, object: KubeObject): void {
+    const value = this.indexed?.of(object);
+    if (value === undefined) return;
+    let keys = this.index.get(value);
+    if (!keys) {
+      keys = new Set();
+      this.index.set(value, keys);
+    }
+    keys.add(key);
+  }
+
+  private removeFromIndex(key: string, object: KubeObject): void {
+    const value = this.indexed?.of(object);
+    if (value === undefined) return;
+    const keys = this.index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) this.index.delete(value);
   }
 
   private setRevision(revision: number): void {
