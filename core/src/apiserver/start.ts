@@ -25,7 +25,7 @@ import { QuotaRecalculator } from "./admission/quota-recalculator.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { resourceQuota } from "./admission/resource-quota.ts";
 import { serviceAccount } from "./admission/service-account.ts";
-import { authenticate, authnRequestFrom, ensureTokenFile } from "./authn.ts";
+import { authenticate, authnRequestFrom, defaultTokenUsers, ensureTokenFile } from "./authn.ts";
 import { CrdController, crdStrategy } from "./crd.ts";
 import { makeCodecs } from "./http/codecs.ts";
 import { OpenApi } from "./http/openapi.ts";
@@ -57,6 +57,11 @@ export interface StartApiServerOptions {
   watchCacheWindow?: number;
   /** Each stage of each request, for narration (chapter 2). */
   trace?: (event: TraceEvent) => void;
+  /**
+   * Node names to issue kubelet tokens for (users system:node:<name> in system:nodes), kept in
+   * tokens.csv with the others; more can be added on a later start.
+   */
+  nodes?: string[];
 }
 
 export interface RunningApiServer {
@@ -97,7 +102,10 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const pki = await ensureClusterPki(options.dataDir);
   log(`[apiserver] certificates: CA ${pki.report.ca}, serving certificate ${pki.report.server}`);
-  const tokens = await ensureTokenFile(options.dataDir);
+  const tokens = await ensureTokenFile(
+    options.dataDir,
+    defaultTokenUsers({ nodes: options.nodes ?? [] }),
+  );
   const store: Store = options.etcd
     ? await EtcdStore.connect({ endpoints: options.etcd })
     : await EmbeddedStore.open({

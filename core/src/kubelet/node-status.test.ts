@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Node } from "../api/types.ts";
+import { builtinType } from "../client/factory.ts";
+import type { Lease } from "../client/leader-election.ts";
+import { RestClient } from "../client/rest.ts";
+import { eventually } from "../controllers/testing.ts";
+import { startTestApiServer, type TestApiServer } from "../testing/cluster.ts";
+import { FakeClock } from "../util/clock.ts";
+import { NodeStatusReporter } from "./node-status.ts";
+
+describe("the kubelet's node registration, status and lease", () => {
+  let api: TestApiServer | undefined;
+  const clients: RestClient[] = [];
+  const reporters: NodeStatusReporter[] = [];
+  afterEach(async () => {
+    for (const r of reporters.splice(0)) r.stop();
+    for (const c of clients.splice(0)) c.close();
+    await api?.stop();
+  });
+
+  const setUp = async () => {
+    api = await startTestApiServer({ nodes: ["node-1"] });
+    const as = (user: string) => {
+      const c = new RestClient({
+        server: (api as TestApiServer).url,
+        caPem: (api as TestApiServer).caCertPem,
+        token: (api as TestApiServer).tokenFor(user) as string,
+        qps: 0,
+      });
+      clients.push(c);
+      return c;
+    };
+    const clock = new FakeClock(Date.parse("2026-11-27T10:00:00Z"));
+    const reporter = new NodeStatusReporter({
+      client: as("system:node:node-1"),
+      nodeName: "node-1",
+      address: "127.1.0.1",
+      capacity: { cpu: "4", memory: "8Gi", pods: "110" },
+      labels: { "topology.kubernetes.io/zone": "a" },
+      clock,
+    });
+    reporters.push(reporter);
+    const admin = as("admin");
+    return {
+      clock,
+      reporter,
+      node: () => admin.resource<Node>(builtinType("nodes")).get("node-1"),
+      lease: () =>
+        admin
+          .resource<Lease>(builtinType("coordination.k8s.io/leases"), "kube-node-lease")
+          .get("node-1"),
+    };
+  };
+
+  it("registers the Node as system:node:node-1: labels, capacity, addresses, Ready", async () => {
+    const { reporter, node } = await setUp();
+    await reporter.start();
+    const n = await node();
+    expect(n.metadata.labels).toMatchObject({
+      "kubernetes.io/hostname": "node-1",
+      "kubernetes.io/os": "linux",
+      "topology.kubernetes.io/zone": "a",
+    });
+    expect(n.status).toMatchObject({
+      capacity: { cpu: "4", memory: "8Gi", pods: "110" },
+      allocatable: { cpu: "4", memory: "8Gi", pods: "110" },
+      addresses: [
+        { type: "InternalIP", address: "127.1.0.1" },
+        { type: "Hostname", address: "node-1" },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    });
+    const conditions = (n.status?.conditions ?? []) as { type: string }[];
+    const ready = conditions.find((c) => c.type === "Ready");
+    expect(ready).toMatchObject({
+      status: "True",
+      reason: "KubeletReady",
+      message: "kubelet is posting ready status",
+    });
+  });
+
+  it("renews its Lease every 10 s (a quarter of 40 s), owned by the Node", async () => {
+    const { reporter, clock, node, lease } = await setUp();
+    await reporter.start();
+    const first = await lease();
+    expect(first.spec).toMatchObject({ holderIdentity: "node-1", leaseDurationSeconds: 40 });
+    expect(first.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: "Node",
+      name: "node-1",
+      uid: (await node()).metadata.uid,
+    });
+    expect(first.spec?.renewTime).toBe("2026-11-27T10:00:00.000000Z");
+    clock.advance(10_000);
+    await eventually(
+      lease,
+      (l) => l.spec?.renewTime === "2026-11-27T10:00:10.000000Z",
+      "the lease renewed 10 s later",
+    );
+  });
+
+  it("writes the Node's status only when it changed, or every 5 minutes", async () => {
+    const { reporter, clock, node } = await setUp();
+    await reporter.start();
+    const rv = (await node()).metadata.resourceVersion;
+    clock.advance(10_000);
+    // A status tick that changes nothing but the heartbeat time writes nothing.
+    expect(await reporter.writeStatus(false)).toBe(false);
+    expect((await node()).metadata.resourceVersion).toBe(rv);
+    clock.advance(5 * 60_000);
+    expect(await reporter.writeStatus(false), "the report frequency is due").toBe(true);
+    const conditions = ((await node()).status?.conditions ?? []) as unknown as {
+      type: string;
+      lastHeartbeatTime: string;
+    }[];
+    const ready = conditions.find((c) => c.type === "Ready");
+    expect(ready?.lastHeartbeatTime).toBe("2026-11-27T10:05:10Z");
+  });
+
+  it("a restarted kubelet takes its Node over instead of failing to create it", async () => {
+    const { reporter, node } = await setUp();
+    await reporter.register();
+    const uid = (await node()).metadata.uid;
+    const again = await reporter.register();
+    expect(again.metadata.uid).toBe(uid);
+  });
+});
