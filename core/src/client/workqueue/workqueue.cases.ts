@@ -4,29 +4,11 @@
  * says what is expected, and a failure repeats it.
  */
 import { describe, expect, it } from "vitest";
+import { peekSettled as peek } from "../../util/peek.ts";
 import type { WorkQueue } from "./queue.ts";
 
-/**
- * What a promise has resolved to so far, without waiting for time to pass: setImmediate runs only
- * after every pending promise callback has, so a get() that can resolve has resolved by then. A
- * rejection is thrown here, so the case fails with its message.
- */
-export async function peek<T>(promise: Promise<T>): Promise<{ value: T } | "pending"> {
-  const seen: { settled?: { value: T } | { error: unknown } } = {};
-  promise.then(
-    (value) => {
-      seen.settled = { value };
-    },
-    (error: unknown) => {
-      seen.settled = { error };
-    },
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  const { settled } = seen;
-  if (settled === undefined) return "pending";
-  if ("error" in settled) throw settled.error;
-  return settled;
-}
+/** What a promise has resolved to so far, without waiting (util/peek.ts). */
+export { peek };
 
 /**
  * Marks a promise as looked after, so that an implementation that rejects fails the case through
