@@ -189,9 +189,12 @@ export interface RuntimeService {
   startContainer(containerId: string): Promise<void>;
   /**
    * Stops a running container: SIGTERM, then SIGKILL once `timeoutSeconds` have passed
-   * (0 kills at once). Resolves when it has exited. A stopped container is fine. */
+   * (0 kills at once). Resolves when it has exited. Idempotent, as containerd's: a container
+   * already stopped, or unknown, is fine. */
   stopContainer(containerId: string, timeoutSeconds: number): Promise<void>;
-  /** Removes a container (killing it if it still runs) and its state; its log file stays. */
+  /** Removes a container (killing it if it still runs) and its state; its log file stays.
+   * Idempotent. ContainerStatus.image is then the image's tag, where ContainerConfig.image may
+   * name the image by ID (what the kubelet sends), as containerd reports it. */
   removeContainer(containerId: string): Promise<void>;
   containerStatus(containerId: string): Promise<ContainerStatus>;
   listContainers(filter?: ContainerFilter): Promise<Container[]>;
