@@ -130,6 +130,12 @@ function outcome(c: CycleSummary, best: number): string {
     : `${c.host}: the highest total`;
 }
 
+/** Tolerations every pod gets at creation (DefaultTolerationSeconds), left out of the narration. */
+const ADMISSION_DEFAULT_TOLERATIONS = new Set([
+  "node.kubernetes.io/not-ready",
+  "node.kubernetes.io/unreachable",
+]);
+
 /** "cpu 500m, memory 1Gi · nodeSelector zone=a · priority 1000": what the scheduler looks at. */
 export function asks(pod: Pod): string {
   const parts: string[] = [];
@@ -157,6 +163,8 @@ export function asks(pod: Pod): string {
     }
   }
   for (const t of pod.spec.tolerations ?? []) {
+    // The DefaultTolerationSeconds admission plugin gives every pod these two (300 s): not news.
+    if (ADMISSION_DEFAULT_TOLERATIONS.has(t.key ?? "") && t.effect === "NoExecute") continue;
     parts.push(`tolerates ${t.key}${t.value ? `=${t.value}` : ""}:${t.effect ?? "*"}`);
   }
   // The Priority admission plugin resolves the class name into spec.priority on create.
