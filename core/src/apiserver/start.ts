@@ -18,6 +18,7 @@ import { SYSTEM_PRIORITY_CLASSES } from "../api/validate/scheduling.ts";
 import { EmbeddedStore, EtcdStore, type Store } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { type AdmissionPlugin, admit } from "./admission/chain.ts";
+import { defaultTolerationSeconds } from "./admission/default-toleration-seconds.ts";
 import { limitRanger } from "./admission/limit-ranger.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { priority } from "./admission/priority.ts";
@@ -87,6 +88,7 @@ export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
   serviceAccount,
   // After ServiceAccount, before quota (kube-apiserver's order): quota may count by priority class.
   priority,
+  defaultTolerationSeconds,
   rbacEscalation,
   resourceQuota,
 ];

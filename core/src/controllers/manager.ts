@@ -26,8 +26,11 @@ import { EndpointsController } from "./endpoints/controller.ts";
 import { EndpointSliceController } from "./endpointslice/controller.ts";
 import { GarbageCollector } from "./garbage-collector/controller.ts";
 import { NamespaceController } from "./namespace/controller.ts";
+import { NodeIpamController } from "./nodeipam/controller.ts";
+import { NodeLifecycleController } from "./nodelifecycle/controller.ts";
 import { ReplicaSetController } from "./replicaset/controller.ts";
 import { ServiceAccountController } from "./serviceaccount/controller.ts";
+import { TaintEvictionController } from "./tainteviction/controller.ts";
 
 /** Each controller's constructor and kube-controller-manager's default number of workers (--concurrent-*-syncs). */
 export const CONTROLLERS: Record<
@@ -39,8 +42,13 @@ export const CONTROLLERS: Record<
   endpointslice: { make: (ctx) => new EndpointSliceController(ctx), workers: 5 },
   garbagecollector: { make: (ctx) => new GarbageCollector(ctx), workers: 20 },
   namespace: { make: (ctx) => new NamespaceController(ctx), workers: 10 },
+  // No --concurrent flag: nodeUpdateWorkerSize, the NoSchedule-tainting workers.
+  nodelifecycle: { make: (ctx) => new NodeLifecycleController(ctx), workers: 8 },
+  nodeipam: { make: (ctx) => new NodeIpamController(ctx), workers: 30 }, // cidrUpdateWorkers
   replicaset: { make: (ctx) => new ReplicaSetController(ctx), workers: 5 },
   serviceaccount: { make: (ctx) => new ServiceAccountController(ctx), workers: 1 },
+  // No --concurrent flag and no short alias (it is new in 1.29): UpdateWorkerSize.
+  "taint-eviction-controller": { make: (ctx) => new TaintEvictionController(ctx), workers: 8 },
 };
 
 export interface ControllerManagerOptions {

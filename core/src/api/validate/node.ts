@@ -64,8 +64,24 @@ function resourceErrors(node: JsonObject): FieldError[] {
   );
 }
 
+// #region node-pod-cidrs
+/**
+ * The node's pod CIDRs as the API server judges them. The v1 API has both the original single
+ * field, podCIDR, and the list, podCIDRs; Kubernetes' internal type has only the list, filled in
+ * by conversion (Convert_v1_NodeSpec_To_core_NodeSpec, pkg/apis/core/v1/conversion.go), where the
+ * older field wins for the sake of older clients: podCIDR set with podCIDRs empty, or podCIDR
+ * different from podCIDRs[0], gives [podCIDR]. So {podCIDR: A, podCIDRs: [B]} means [A], and a
+ * client that changes only podCIDR changes the pod CIDRs.
+ */
+export function nodePodCIDRs(spec: unknown): string[] {
+  const single = str(obj(spec).podCIDR);
+  const list = strings(obj(spec).podCIDRs);
+  return single !== "" && list[0] !== single ? [single] : list;
+}
+// #endregion node-pod-cidrs
+
 function podCIDRErrors(node: JsonObject): FieldError[] {
-  const cidrs = strings(obj(node.spec).podCIDRs);
+  const cidrs = nodePodCIDRs(node.spec);
   const field = "spec.podCIDRs";
   const errs = cidrs.flatMap((cidr, i) =>
     isValidCIDR(cidr).map((msg) => invalid(`${field}[${i}]`, cidr, msg)),
@@ -95,7 +111,8 @@ export function validateNodeCreate(node: JsonObject): FieldError[] {
 
 // #region validate-node-update
 export function validateNodeUpdate(node: JsonObject, old: JsonObject): FieldError[] {
-  const errs = [...validateMetaUpdate(node, old), ...resourceErrors(node)];
+  // nodeStrategy.ValidateUpdate runs ValidateNode too, so the new pod CIDRs must be valid.
+  const errs = [...validateMetaUpdate(node, old), ...podCIDRErrors(node), ...resourceErrors(node)];
   const addresses: JsonObject[] = [];
   objects(obj(node.status).addresses).forEach((address, i) => {
     if (addresses.some((a) => deepEqual(a, address))) {
@@ -110,17 +127,17 @@ export function validateNodeUpdate(node: JsonObject, old: JsonObject): FieldErro
   });
   const spec = obj(node.spec);
   const oldSpec = obj(old.spec);
-  // The node IPAM controller may assign pod CIDRs once; after that they are fixed.
-  const oldCIDRs = strings(oldSpec.podCIDRs);
-  const cidrs = strings(spec.podCIDRs);
-  if (
-    oldCIDRs.length > 0 &&
-    (oldCIDRs.length !== cidrs.length || oldCIDRs.some((c, i) => c !== cidrs[i]))
-  ) {
-    errs.push(
-      forbidden("spec.podCIDRs", 'node updates may not change podCIDR except from "" to valid'),
-    );
-  }
+  // The node IPAM controller may assign pod CIDRs once, from none; after that they are fixed.
+  // Kubernetes reports one error for a changed length, else one per changed entry.
+  const oldCIDRs = nodePodCIDRs(oldSpec);
+  const cidrs = nodePodCIDRs(spec);
+  const podCIDRFixed = () =>
+    forbidden("spec.podCIDRs", 'node updates may not change podCIDR except from "" to valid');
+  if (oldCIDRs.length > 0 && oldCIDRs.length !== cidrs.length) errs.push(podCIDRFixed());
+  else if (oldCIDRs.length > 0)
+    oldCIDRs.forEach((cidr, i) => {
+      if (cidr !== cidrs[i]) errs.push(podCIDRFixed());
+    });
   const providerID = str(oldSpec.providerID);
   if (providerID !== "" && providerID !== str(spec.providerID)) {
     errs.push(

@@ -376,7 +376,10 @@ function controllerRoles(): ClusterRole[] {
       rule(["update"], [CORE], ["namespaces/finalize", "namespaces/status"]),
       rule(["get", "list", "delete", "deletecollection"], ["*"], ["*"]),
     ]),
-    // Node lifecycle: marks silent nodes NotReady, taints them, evicts their pods.
+    // Node lifecycle (marks silent nodes NotReady, taints them, marks their pods not Ready) and
+    // node IPAM; the taint eviction controller has no role of its own and runs as node-controller
+    // too ("taint-manager uses existing cluster role from node-controller", kube-controller-manager
+    // core.go): reading and deleting pods, and patching pods/status for DisruptionTarget.
     controller("node-controller", [
       rule(["get", "list", "update", "delete", "patch"], [CORE], ["nodes"]),
       rule(["patch", "update"], [CORE], ["nodes/status"]),
