@@ -1,0 +1,252 @@
+/**
+ * Carrying out the sync decision for one pod — kuberuntime's SyncPod (kuberuntime_manager.go),
+ * startContainer and killContainer (kuberuntime_container.go), and EnsureImageExists
+ * (pkg/kubelet/images/image_manager.go).
+ *
+ * SyncPod, in Kubernetes' order:
+ * 1. Decide (computePodActions) from the runtime's state.
+ * 2. Kill the pod if it needs a new sandbox or nothing should run; else kill the containers that
+ *    must go.
+ * 3. Create the sandbox if needed (only once the network is ready: the node has a pod CIDR).
+ * 4. Start the next init container, or else the containers to start — each after its image is
+ *    present and its restart back-off is over.
+ * A container that cannot start now is reported as waiting, with the reason the API shows
+ * (CrashLoopBackOff, ErrImagePull, ErrImageNeverPull), and the sync asks to run again when its
+ * back-off ends.
+ */
+import type { Container, Pod } from "../api/types.ts";
+import type { ContainerRuntime, PodSandboxConfig } from "../runtime/cri.ts";
+import type { Clock } from "../util/clock.ts";
+import { messageOf } from "../util/errors.ts";
+import type { Backoff } from "./backoff.ts";
+import { computePodActions } from "./pod-actions.ts";
+import type { WaitingReasons } from "./pod-status.ts";
+import {
+  CONTAINER_HASH_ANNOTATION,
+  CONTAINER_NAME_LABEL,
+  CONTAINER_RESTART_COUNT_ANNOTATION,
+  containerHash,
+  observe,
+  podLabels,
+  type RuntimePod,
+  restartCountOf,
+  TERMINATION_GRACE_ANNOTATION,
+} from "./runtime-pod.ts";
+
+export interface SyncContext {
+  runtime: ContainerRuntime;
+  /** The kubelet's root directory: pod logs go to <root>/pods/<ns>_<name>_<uid>. */
+  rootDir: string;
+  clock: Clock;
+  backoff: Backoff;
+  /** Whether the runtime has the node's pod CIDR (kubelet: runtimeState.networkErrors()). */
+  networkReady: () => boolean;
+  log: (line: string) => void;
+}
+
+export interface SyncOutcome {
+  waiting: WaitingReasons;
+  /** When a back-off ends and the pod should sync again. */
+  requeueAfterMs?: number;
+}
+
+/** The default when the API did not set terminationGracePeriodSeconds (pod defaults: 30). */
+const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+/** killContainer's floor outside pod termination: "a minimal shutdown window" (kuberuntime_container.go). */
+const MINIMUM_GRACE_SECONDS = 2;
+
+/**
+ * The grace period for terminating the pod (pod_workers.go calculateEffectiveGracePeriod): the
+ * deletion's, else the spec's; never below 1 s.
+ */
+export function terminationGracePeriod(pod: Pod): number {
+  const seconds =
+    (pod.metadata.deletionGracePeriodSeconds as number | undefined) ??
+    (pod.spec.terminationGracePeriodSeconds as number | undefined) ??
+    DEFAULT_TERMINATION_GRACE_SECONDS;
+  return Math.max(1, seconds);
+}
+
+// #region imagePullPolicy
+/** Kubernetes' default: Always for ":latest" or no tag, else IfNotPresent (pkg/apis/core/v1/defaults.go). */
+export function imagePullPolicy(container: Container): "Always" | "IfNotPresent" | "Never" {
+  const set = container.imagePullPolicy as string | undefined;
+  if (set === "Always" || set === "IfNotPresent" || set === "Never") return set;
+  const image = container.image ?? "";
+  if (image.includes("@")) return "IfNotPresent";
+  const colon = image.lastIndexOf(":");
+  const tag = colon > image.lastIndexOf("/") ? image.slice(colon + 1) : "latest";
+  return tag === "latest" ? "Always" : "IfNotPresent";
+}
+// #endregion imagePullPolicy
+
+// #region syncPod
+export async function syncPod(ctx: SyncContext, pod: Pod, state: RuntimePod): Promise<SyncOutcome> {
+  const outcome: SyncOutcome = { waiting: new Map() };
+  const actions = computePodActions(pod, observe(state), containerHash);
+
+  // 2. Kill.
+  if (actions.killPod) {
+    await killPod(ctx, state, Math.max(MINIMUM_GRACE_SECONDS, terminationGracePeriod(pod)));
+    if (!actions.createSandbox) return outcome;
+  } else {
+    await Promise.all(
+      [...actions.containersToKill].map(([id, { message }]) => {
+        ctx.log(`killing container ${id} of pod ${podKey(pod)}: ${message}`);
+        return ctx.runtime.stopContainer(
+          id,
+          Math.max(MINIMUM_GRACE_SECONDS, terminationGracePeriod(pod)),
+        );
+      }),
+    );
+  }
+
+  // 3. The sandbox.
+  const sandboxConfig = sandboxConfigFor(ctx, pod, actions.attempt);
+  let sandboxId = actions.sandboxId;
+  let podIP = state.sandboxes[0]?.network.ip ?? "";
+  if (actions.createSandbox) {
+    if (!ctx.networkReady()) {
+      ctx.log(`pod ${podKey(pod)}: network is not ready: the node has no pod CIDR yet`);
+      return outcome;
+    }
+    sandboxId = await ctx.runtime.runPodSandbox(sandboxConfig);
+    podIP = (await ctx.runtime.podSandboxStatus(sandboxId)).network.ip;
+    ctx.log(`pod ${podKey(pod)}: sandbox ${sandboxId} at ${podIP}`);
+  }
+
+  // 4. Containers: the next init container alone, or the containers.
+  const start = async (container: Container) => {
+    const started = await startContainer(ctx, pod, container, state, sandboxId, sandboxConfig);
+    if (started === true) return;
+    outcome.waiting.set(container.name, started);
+    if (started.retryAfterMs !== undefined)
+      outcome.requeueAfterMs = Math.min(outcome.requeueAfterMs ?? Infinity, started.retryAfterMs);
+  };
+  if (actions.nextInitContainer !== undefined) {
+    const init = (pod.spec.initContainers ?? []).find((c) => c.name === actions.nextInitContainer);
+    if (init) await start(init);
+    return outcome;
+  }
+  for (const i of actions.containersToStart) await start(pod.spec.containers[i] as Container);
+  return outcome;
+}
+// #endregion syncPod
+
+type NotStarted = { reason: string; message: string; retryAfterMs?: number };
+
+// #region startContainer
+/**
+ * 1. Back-off: a container that exited waits out its back-off (CrashLoopBackOff).
+ * 2. The image: pulled by its policy.
+ * 3. Create it with the pod's labels and the hash and restart count as annotations; start it.
+ * 4. Remove exited runs of it older than the previous one (the container GC keeps one dead
+ *    container per container name: MaxPerPodContainer = 1).
+ */
+async function startContainer(
+  ctx: SyncContext,
+  pod: Pod,
+  container: Container,
+  state: RuntimePod,
+  sandboxId: string,
+  sandboxConfig: PodSandboxConfig,
+): Promise<true | NotStarted> {
+  const runs = state.containers.filter((c) => c.metadata.name === container.name);
+  const latest = runs[0];
+  const key = `${podKey(pod)}_${pod.metadata.uid}_${container.name}_${containerHash(container)}`;
+  if (latest?.state === "CONTAINER_EXITED") {
+    const now = ctx.clock.now();
+    const wait = ctx.backoff.remaining(key, latest.finishedAt, now);
+    if (wait > 0) {
+      return {
+        reason: "CrashLoopBackOff",
+        message: `back-off ${ctx.backoff.current(key) / 1000}s restarting failed container=${container.name} pod=${podKey(pod)}(${pod.metadata.uid})`,
+        retryAfterMs: wait,
+      };
+    }
+    ctx.backoff.next(key, latest.finishedAt);
+  }
+
+  const image = container.image ?? "";
+  let imageRef: string;
+  try {
+    const present = await ctx.runtime.imageStatus({ image });
+    const policy = imagePullPolicy(container);
+    if (policy === "Never" && !present) {
+      return {
+        reason: "ErrImageNeverPull",
+        message: `Container image "${image}" is not present with pull policy of Never`,
+      };
+    }
+    imageRef = present && policy !== "Always" ? present.id : await ctx.runtime.pullImage({ image });
+  } catch (error) {
+    return { reason: "ErrImagePull", message: messageOf(error) };
+  }
+
+  const restartCount = latest ? restartCountOf(latest) + 1 : 0;
+  const id = await ctx.runtime.createContainer(
+    sandboxId,
+    {
+      metadata: { name: container.name, attempt: restartCount },
+      image: { image: imageRef },
+      command: (container.command as string[] | undefined) ?? [],
+      args: (container.args as string[] | undefined) ?? [],
+      ...(container.workingDir ? { workingDir: container.workingDir as string } : {}),
+      // `value` only: valueFrom (fieldRef, secrets) and $(VAR) expansion are not modelled.
+      envs: ((container.env as { name: string; value?: string }[] | undefined) ?? [])
+        .filter((e) => e.value !== undefined)
+        .map((e) => ({ key: e.name, value: e.value as string })),
+      mounts: [],
+      labels: { ...podLabels(pod), [CONTAINER_NAME_LABEL]: container.name },
+      annotations: {
+        [CONTAINER_HASH_ANNOTATION]: containerHash(container),
+        [CONTAINER_RESTART_COUNT_ANNOTATION]: String(restartCount),
+        [TERMINATION_GRACE_ANNOTATION]: String(terminationGracePeriod(pod)),
+      },
+      logPath: `${container.name}/${restartCount}.log`,
+    },
+    sandboxConfig,
+  );
+  await ctx.runtime.startContainer(id);
+  ctx.log(
+    `pod ${podKey(pod)}: started container ${container.name} (${id}), restart ${restartCount}`,
+  );
+  for (const old of runs.slice(1)) {
+    if (old.state === "CONTAINER_EXITED") await ctx.runtime.removeContainer(old.id);
+  }
+  return true;
+}
+// #endregion startContainer
+
+// #region killPod
+/** Stops every container (in parallel, with `graceSeconds`), then every ready sandbox. */
+export async function killPod(
+  ctx: Pick<SyncContext, "runtime">,
+  state: RuntimePod,
+  graceSeconds: number,
+): Promise<void> {
+  await Promise.all(
+    state.containers
+      .filter((c) => c.state !== "CONTAINER_EXITED")
+      .map((c) => ctx.runtime.stopContainer(c.id, graceSeconds)),
+  );
+  for (const s of state.sandboxes)
+    if (s.state === "SANDBOX_READY") await ctx.runtime.stopPodSandbox(s.id);
+}
+// #endregion killPod
+
+function sandboxConfigFor(ctx: SyncContext, pod: Pod, attempt: number): PodSandboxConfig {
+  const name = pod.metadata.name as string;
+  const namespace = (pod.metadata.namespace as string | undefined) ?? "default";
+  const uid = pod.metadata.uid as string;
+  return {
+    metadata: { name, namespace, uid, attempt },
+    hostname: pod.spec.hostname ?? name,
+    logDirectory: `${ctx.rootDir}/pods/${namespace}_${name}_${uid}`,
+    labels: podLabels(pod),
+    annotations: { ...(pod.metadata.annotations as Record<string, string> | undefined) },
+  };
+}
+
+/** "<name>_<namespace>", the kubelet's format.Pod. */
+const podKey = (pod: Pod) => `${pod.metadata.name}_${pod.metadata.namespace ?? "default"}`;
