@@ -4,7 +4,7 @@
  * the data directory the only thing they share. Each process is killed by its PID afterwards.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,6 +16,17 @@ import { eventually } from "../controllers/testing.ts";
 import { e2eNode, e2ePod } from "../scheduler/e2e-testing.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/tinykube.mjs");
+
+/** PIDs whose command line mentions `dir` (the shims and containers a node started there). */
+async function processesUnder(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes(dir)) pids.push(Number(entry));
+  }
+  return pids;
+}
 
 describe("tinykube up and tinykube scheduler", () => {
   const children: ChildProcess[] = [];
@@ -57,8 +68,19 @@ describe("tinykube up and tinykube scheduler", () => {
       ].join("\n"),
     );
     const upOut: string[] = [];
+    // No kubelets: the test's own node n1 is the only one, so every pod must land there.
     run(
-      ["up", "--data-dir", join(dir, "data"), "--port", "0", "--scheduler-config", upConfig],
+      [
+        "up",
+        "--data-dir",
+        join(dir, "data"),
+        "--port",
+        "0",
+        "--nodes",
+        "0",
+        "--scheduler-config",
+        upConfig,
+      ],
       upOut,
     );
     const kubeconfigText = await eventually(
@@ -154,6 +176,67 @@ describe("tinykube up and tinykube scheduler", () => {
       .get("my-scheduler");
     expect(lease.spec?.holderIdentity, "a Lease of its own, held").toBeTruthy();
   }, 60_000);
+
+  it("up --nodes 2: a Deployment's pods run as real processes, answer on their pod IPs, and stop with up", async () => {
+    dir = await mkdtemp(join(tmpdir(), "tinykube-cli-"));
+    const dataDir = join(dir, "data");
+    const out: string[] = [];
+    const up = run(["up", "--data-dir", dataDir, "--port", "0", "--nodes", "2"], out);
+    const kc = resolveKubeconfig(
+      await eventually(
+        () => readFile(join(dataDir, "kubeconfig"), "utf8").catch(() => ""),
+        (text) => text !== "",
+        "tinykube up wrote its kubeconfig",
+        20_000,
+      ),
+    );
+    client = new RestClient({
+      server: kc.server,
+      caPem: kc.caCertPem as string,
+      token: kc.token as string,
+      qps: 0,
+    });
+    const admin = client;
+    await admin.resource(builtinType("apps/deployments"), "default").create({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "hello", image: "tinykube/hello:1.0" }] },
+        },
+      },
+    } as never);
+    const pods = admin.resource<Pod>(builtinType("pods"), "default");
+    const running = await eventually(
+      async () => (await pods.list({ labelSelector: "app=web" })).items,
+      (list) =>
+        list.length === 2 && list.every((p) => p.status?.phase === "Running" && p.status.podIP),
+      "two web pods Running with pod IPs",
+      60_000,
+    );
+    for (const pod of running) {
+      expect(pod.spec.nodeName).toMatch(/^node-[12]$/);
+      expect(pod.status?.podIP, "an address from the cluster's pod range 127.128.0.0/9").toMatch(
+        /^127\.(1[2-9]\d|2[0-5]\d)\./,
+      );
+      const answer = await fetch(`http://${pod.status?.podIP}:8080/`).then((r) => r.text());
+      expect(answer).toContain(
+        `Hello from ${pod.metadata.name} in default at ${pod.status?.podIP}`,
+      );
+    }
+    // Ctrl-C: up stops its kubelets and their pods' processes; nothing of the cluster is left.
+    const exited = new Promise((r) => up.once("exit", r));
+    up.kill("SIGTERM");
+    await exited;
+    expect(
+      await processesUnder(dataDir),
+      "processes still running from the data directory",
+    ).toEqual([]);
+  }, 120_000);
 
   it("refuses a configuration file that does not validate, naming the file", async () => {
     dir = await mkdtemp(join(tmpdir(), "tinykube-cli-"));

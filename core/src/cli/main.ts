@@ -2,13 +2,16 @@
  * The `tinykube` command.
  *
  *   tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...]
- *               [--scheduler-config FILE] [-v]
+ *               [--nodes N] [--scheduler-config FILE] [-v]
  *   tinykube scheduler --config FILE [--data-dir DIR] [-v]
  *
  * `up` starts the store, the API server, the controller manager and the scheduler (each
  * leader-elected, as its own user, talking to the API server over HTTPS like any client;
- * later chapters add the other components), writes the admin kubeconfig once the server
- * answers, and stops cleanly on SIGINT or SIGTERM. The scheduler reads a KubeSchedulerConfiguration
+ * later chapters add the other components), and N kubelets (default 3) on the process runtime:
+ * node-1 … node-N at 127.1.0.1 … 127.1.0.N, each as system:node:<name> with its own runtime
+ * directory under DIR/nodes. It writes the admin kubeconfig once the server answers, and stops
+ * cleanly on SIGINT or SIGTERM — including the pods' processes: in a real cluster containers
+ * outlive their kubelet, but a cluster on one's laptop should leave nothing running. The scheduler reads a KubeSchedulerConfiguration
  * file when given one, as kube-scheduler's --config.
  *
  * `scheduler` runs one more scheduler beside a running tinykube, from its own configuration (its
@@ -21,12 +24,16 @@ import { parseArgs } from "node:util";
 import { parseTokenFile } from "../apiserver/authn.ts";
 import { resolveKubeconfig } from "../apiserver/kubeconfig.ts";
 import { startApiServer } from "../apiserver/start.ts";
+import { RestClient } from "../client/rest.ts";
 import { startControllerManager } from "../controllers/manager.ts";
+import { Kubelet } from "../kubelet/kubelet.ts";
+import { NodeImageStore } from "../runtime/images/store.ts";
+import { ProcessRuntime } from "../runtime/process/runtime.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "../scheduler/framework/config.ts";
 import { startScheduler } from "../scheduler/start.ts";
 import { repoRoot } from "./paths.ts";
 
-const USAGE = `usage: tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [--scheduler-config FILE] [-v]
+const USAGE = `usage: tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [--nodes N] [--scheduler-config FILE] [-v]
        tinykube scheduler --config FILE [--data-dir DIR] [-v]`;
 
 /** A KubeSchedulerConfiguration file, parsed; errors name the file. */
@@ -46,9 +53,14 @@ async function up(args: string[]): Promise<void> {
       port: { type: "string", default: "6443" },
       store: { type: "string", default: "embedded" },
       "scheduler-config": { type: "string" },
+      nodes: { type: "string", default: "3" },
       verbose: { type: "boolean", short: "v", default: false },
     },
   });
+  const nodeCount = Number(values.nodes);
+  if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > 254)
+    throw new Error(`--nodes: expected a number of nodes from 0 to 254, got ${values.nodes}`);
+  const nodeNames = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
   const schedulerConfig = values["scheduler-config"]
     ? await readSchedulerConfig(values["scheduler-config"])
     : undefined;
@@ -70,6 +82,7 @@ async function up(args: string[]): Promise<void> {
   const running = await startApiServer({
     dataDir,
     port,
+    nodes: nodeNames,
     ...(etcd ? { etcd } : {}),
     log: (line) => {
       if (values.verbose || !line.includes("watch cache")) console.log(line);
@@ -96,8 +109,11 @@ async function up(args: string[]): Promise<void> {
     log,
     onLeading: (leading) => log(`[scheduler] ${leading ? "leading: scheduling pods" : "stopped"}`),
   });
+  const kubelets = await Promise.all(
+    nodeNames.map((name, i) => startNode(running, dataDir, name, `127.1.0.${i + 1}`, log)),
+  );
   console.log(
-    `\ntinykube is up in ${((performance.now() - started) / 1000).toFixed(1)} s: API server ${running.url}, controller manager, scheduler\n\n` +
+    `\ntinykube is up in ${((performance.now() - started) / 1000).toFixed(1)} s: API server ${running.url}, controller manager, scheduler, ${kubelets.length} kubelet(s)\n\n` +
       `  export KUBECONFIG=${running.kubeconfigPath}\n  kubectl get namespaces\n\nCtrl-C stops it; the data stays in ${dataDir}.`,
   );
   let stopping = false;
@@ -105,6 +121,7 @@ async function up(args: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping`);
+    await Promise.all(kubelets.map((k) => k.stop()));
     await scheduler.stop();
     await controllerManager.stop();
     await running.stop();
@@ -113,6 +130,44 @@ async function up(args: string[]): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/**
+ * One node: a process runtime with its image store under DIR/nodes/<name>, and a kubelet as
+ * system:node:<name>. stop() stops the kubelet, then every container and sandbox of the node.
+ */
+async function startNode(
+  api: Awaited<ReturnType<typeof startApiServer>>,
+  dataDir: string,
+  name: string,
+  address: string,
+  log: (line: string) => void,
+): Promise<{ stop(): Promise<void> }> {
+  const root = join(dataDir, "nodes", name);
+  const runtime = new ProcessRuntime({
+    root: join(root, "runtime"),
+    images: new NodeImageStore({ root: join(root, "images") }),
+  });
+  const client = new RestClient({
+    server: api.url,
+    caPem: api.caCertPem,
+    token: api.tokenFor(`system:node:${name}`) as string,
+    userAgent: `kubelet/${name}`,
+    // KubeletConfiguration's kubeAPIQPS 50 and kubeAPIBurst 100.
+    qps: 50,
+    burst: 100,
+  });
+  const kubelet = new Kubelet({ client, nodeName: name, address, runtime, rootDir: root, log });
+  await kubelet.start();
+  return {
+    async stop() {
+      await kubelet.stop();
+      for (const c of await runtime.listContainers()) await runtime.stopContainer(c.id, 2);
+      for (const s of await runtime.listPodSandbox()) await runtime.stopPodSandbox(s.id);
+      await runtime.close();
+      client.close();
+    },
+  };
 }
 
 /** `tinykube scheduler`: one more scheduler, beside a running tinykube. */

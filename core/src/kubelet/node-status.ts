@@ -19,6 +19,8 @@
  *   Node authorizer lets a kubelet do.
  * - Time comes from the injected clock; stop() cancels every timer.
  */
+
+import { release } from "node:os";
 import type { Node } from "../api/types.ts";
 import { builtinType } from "../client/factory.ts";
 import type { Lease } from "../client/leader-election.ts";
@@ -270,7 +272,7 @@ export class NodeStatusReporter {
         kubeProxyVersion: "",
         containerRuntimeVersion: "tinykube-process://0.1.0",
         osImage: "tinykube",
-        kernelVersion: "",
+        kernelVersion: release(),
         machineID: "",
         systemUUID: "",
         bootID: "",
