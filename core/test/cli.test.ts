@@ -22,12 +22,16 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Starts `tinykube up` and resolves with its output once it says it is up. */
+/**
+ * Starts `tinykube up` without kubelets (this test registers its node by hand, to see the
+ * scheduler's "no nodes" first) and resolves with its output once it says it is up.
+ */
 function up(
   dir: string,
   extra: string[] = [],
 ): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [bin, "up", "--data-dir", dir, "--port", "0", ...extra], {
+  const args = [bin, "up", "--data-dir", dir, "--port", "0", "--nodes", "0", ...extra];
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.push(child);

@@ -38,11 +38,24 @@ describe("tinykube up and tinykube scheduler", () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
+        // Stopping stops the nodes' containers too; a stop that hangs is ended by force.
+        const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
         await exited;
+        clearTimeout(timer);
+      }
+    }
+    // Whatever a failed test left: the shims and containers our `up` started, named by our dir.
+    if (dir) {
+      for (const pid of await processesUnder(dir)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
       }
     }
     if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  }, 40_000);
 
   const run = (args: string[], output: string[]) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -223,7 +236,16 @@ describe("tinykube up and tinykube scheduler", () => {
       expect(pod.status?.podIP, "an address from the cluster's pod range 127.128.0.0/9").toMatch(
         /^127\.(1[2-9]\d|2[0-5]\d)\./,
       );
-      const answer = await fetch(`http://${pod.status?.podIP}:8080/`).then((r) => r.text());
+      // Running means the process started; the server listens a moment later (no readiness probe).
+      const answer = await eventually(
+        () =>
+          fetch(`http://${pod.status?.podIP}:8080/`)
+            .then((r) => r.text())
+            .catch(() => ""),
+        (text) => text !== "",
+        `${pod.metadata.name} answering on ${pod.status?.podIP}:8080`,
+        20_000,
+      );
       expect(answer).toContain(
         `Hello from ${pod.metadata.name} in default at ${pod.status?.podIP}`,
       );

@@ -161,8 +161,10 @@ async function startNode(
   await kubelet.start();
   return {
     async stop() {
-      await kubelet.stop();
-      for (const c of await runtime.listContainers()) await runtime.stopContainer(c.id, 2);
+      await kubelet.stop(); // in-flight syncs finish first: nothing starts after this
+      for (const c of await runtime.listContainers({ state: "CONTAINER_RUNNING" })) {
+        await runtime.stopContainer(c.id, 2);
+      }
       for (const s of await runtime.listPodSandbox()) await runtime.stopPodSandbox(s.id);
       await runtime.close();
       client.close();
