@@ -24,3 +24,15 @@ describe("the container restart back-off", () => {
     expect(b.current("c")).toBe(10_000);
   });
 });
+
+describe("Backoff.inBackOffSinceUpdate (image pulls)", () => {
+  it("counts from the last failure: 10 s after the first, then 20 s after the second", () => {
+    const b = new Backoff();
+    expect(b.inBackOffSinceUpdate("pull", 0), "never failed").toBe(0);
+    b.next("pull", 1_000);
+    expect(b.inBackOffSinceUpdate("pull", 2_000)).toBe(9_000);
+    expect(b.inBackOffSinceUpdate("pull", 11_000), "the 10 s are over").toBe(0);
+    b.next("pull", 11_000);
+    expect(b.inBackOffSinceUpdate("pull", 12_000)).toBe(19_000);
+  });
+});

@@ -43,6 +43,16 @@ export class Backoff {
     entry.lastUpdate = eventTime;
   }
 
+  /**
+   * Whether less than the current back-off has passed since the key was last moved on
+   * (Backoff.IsInBackOffSinceUpdate): image pulls wait out a failure this way.
+   */
+  inBackOffSinceUpdate(key: string, now: number): number {
+    const entry = this.entries.get(key);
+    if (!entry || this.expired(entry, now)) return 0;
+    return Math.max(0, entry.backoffMs - (now - entry.lastUpdate));
+  }
+
   /** The current back-off of a key, for the CrashLoopBackOff message. */
   current(key: string): number {
     return this.entries.get(key)?.backoffMs ?? 0;

@@ -124,6 +124,27 @@ describe("the kubelet on the fake runtime", () => {
     );
   });
 
+  it("an image no registry has: the container waits in ErrImagePull, the pod stays Pending", async () => {
+    const { cluster, waitForPod } = await setUp();
+    await cluster.pods.create(podOn("node-1", "nope", [{ name: "c", image: "tinykube/nope:1.0" }]));
+    const waiting = await waitForPod(
+      "nope",
+      (p) => statusOf(p)?.state.waiting?.reason === "ErrImagePull",
+      "waiting in ErrImagePull",
+    );
+    expect(waiting.status?.phase).toBe("Pending");
+    expect(statusOf(waiting)?.state.waiting?.message).toMatch(/not found/);
+    // Then the pull backs off (10 s, doubling), and the container says so.
+    const backingOff = await waitForPod(
+      "nope",
+      (p) => statusOf(p)?.state.waiting?.reason === "ImagePullBackOff",
+      "waiting in ImagePullBackOff",
+    );
+    expect(statusOf(backingOff)?.state.waiting?.message).toBe(
+      'Back-off pulling image "tinykube/nope:1.0"',
+    );
+  });
+
   it("fails the pod when its container exits non-zero under restartPolicy Never", async () => {
     const { cluster, waitForPod } = await setUp();
     await cluster.pods.create(

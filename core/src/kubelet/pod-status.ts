@@ -75,9 +75,13 @@ function containerStatus(
   const [latest, previous] = input.runtime.containers.filter((c) => c.metadata.name === spec.name);
   const image = spec.image ?? "";
   if (!latest) {
+    // Never created: waiting for its first start, or for what stopped it (ErrImagePull, ...).
+    const why = input.waiting.get(spec.name);
     return {
       name: spec.name,
-      state: { waiting: { reason: defaultWaiting } },
+      state: {
+        waiting: why ? { reason: why.reason, message: why.message } : { reason: defaultWaiting },
+      },
       lastState: {},
       ready: false,
       restartCount: 0,

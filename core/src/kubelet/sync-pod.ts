@@ -178,7 +178,27 @@ async function startContainer(
         message: `Container image "${image}" is not present with pull policy of Never`,
       };
     }
-    imageRef = present && policy !== "Always" ? present.id : await ctx.runtime.pullImage({ image });
+    if (present && policy !== "Always") imageRef = present.id;
+    else {
+      // image_manager.go: a failed pull backs off per pod and image (10 s doubling to 300 s);
+      // meanwhile the container waits in ImagePullBackOff, then in ErrImagePull when a retry fails.
+      const pullKey = `pull_${pod.metadata.uid}_${image}`;
+      const wait = ctx.backoff.inBackOffSinceUpdate(pullKey, ctx.clock.now());
+      if (wait > 0) {
+        return {
+          reason: "ImagePullBackOff",
+          message: `Back-off pulling image "${image}"`,
+          retryAfterMs: wait,
+        };
+      }
+      try {
+        imageRef = await ctx.runtime.pullImage({ image });
+      } catch (error) {
+        ctx.backoff.next(pullKey, ctx.clock.now());
+        // Sync again shortly: the container then shows ImagePullBackOff while the back-off runs.
+        return { reason: "ErrImagePull", message: messageOf(error), retryAfterMs: 1000 };
+      }
+    }
   } catch (error) {
     return { reason: "ErrImagePull", message: messageOf(error) };
   }
