@@ -13,7 +13,7 @@ import { resolveKubeconfig } from "../apiserver/kubeconfig.ts";
 import { builtinType } from "../client/factory.ts";
 import { RestClient } from "../client/rest.ts";
 import { eventually } from "../controllers/testing.ts";
-import { e2eNode, e2ePod } from "../scheduler/e2e-testing.ts";
+import { e2eNode, e2ePod, grantSchedulerLease } from "../scheduler/e2e-testing.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/tinykube.mjs");
 
@@ -113,32 +113,7 @@ describe("tinykube up and tinykube scheduler", () => {
     await admin.resource<Node>(builtinType("nodes")).create(e2eNode("n1"));
     // As in Kubernetes' "Configure Multiple Schedulers": the role covers only kube-scheduler's
     // Lease, so grant the second scheduler's.
-    await admin.resource(builtinType("rbac.authorization.k8s.io/clusterroles")).create({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "my-scheduler-lease" },
-      rules: [
-        {
-          apiGroups: ["coordination.k8s.io"],
-          resources: ["leases"],
-          resourceNames: ["my-scheduler"],
-          verbs: ["get", "update"],
-        },
-      ],
-    } as never);
-    await admin.resource(builtinType("rbac.authorization.k8s.io/clusterrolebindings")).create({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "my-scheduler-lease" },
-      roleRef: {
-        apiGroup: "rbac.authorization.k8s.io",
-        kind: "ClusterRole",
-        name: "my-scheduler-lease",
-      },
-      subjects: [
-        { kind: "User", name: "system:kube-scheduler", apiGroup: "rbac.authorization.k8s.io" },
-      ],
-    } as never);
+    await grantSchedulerLease(admin, "my-scheduler");
 
     const mineConfig = join(dir, "mine.yaml");
     await writeFile(

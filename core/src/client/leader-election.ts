@@ -19,7 +19,9 @@
  * Worked example: the leader dies at t=0 having renewed at t=-1. A standby polling every 2 s saw
  * that renewTime at about t=-1 and takes over at its first try after t=14: within about 16 s.
  */
+
 import type { KubeObject } from "../api/object.ts";
+import { microTime } from "../api/time.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
 import { isConflict, isNotFound } from "./rest.ts";
 
@@ -65,9 +67,7 @@ export interface LeaderElectionOptions {
 const JITTER_FACTOR = 1.2;
 
 /** Lease times are metav1.MicroTime: RFC 3339 with microseconds. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
+export { microTime };
 
 export class LeaderElector {
   private readonly clock: Clock;

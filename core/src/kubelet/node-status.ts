@@ -21,6 +21,7 @@
  */
 
 import { release } from "node:os";
+import { metaTime, microTime } from "../api/time.ts";
 import type { Node } from "../api/types.ts";
 import { builtinType } from "../client/factory.ts";
 import type { Lease } from "../client/leader-election.ts";
@@ -62,10 +63,6 @@ type NodeCondition = {
   lastHeartbeatTime: string;
   lastTransitionTime: string;
 };
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-/** Leases carry microseconds (metav1.MicroTime). */
-const microIso = (ms: number) => new Date(ms).toISOString().replace(/Z$/, "000Z");
 
 const ARCH: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm" };
 
@@ -192,7 +189,7 @@ export class NodeStatusReporter {
   /** Creates or renews kube-node-lease/<node>, owned by the Node so it goes with it. */
   async renewLease(): Promise<void> {
     const o = this.options;
-    const now = microIso(this.clock.now());
+    const now = microTime(this.clock.now());
     const spec = {
       holderIdentity: o.nodeName,
       leaseDurationSeconds: o.leaseDurationSeconds ?? DEFAULT_NODE_LEASE_DURATION_SECONDS,
@@ -249,7 +246,7 @@ export class NodeStatusReporter {
   /** The Node's status as this kubelet sees it now. */
   status(): NonNullable<Node["status"]> {
     const o = this.options;
-    const now = iso(this.clock.now());
+    const now = metaTime(this.clock.now());
     const conditions: NodeCondition[] = healthyConditions().map((c) => {
       const previous = this.transitions.get(c.type);
       const at = previous && previous.status === c.status ? previous.at : now;

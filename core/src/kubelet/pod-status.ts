@@ -16,6 +16,7 @@
  * Not modelled: probes (a running container is ready when it has no readiness probe, and never
  * when it has one), readiness gates, sidecars, ephemeral containers, resources.
  */
+import { metaTime } from "../api/time.ts";
 import type { Condition, Container, Pod, PodStatus } from "../api/types.ts";
 import type { ContainerStatus as CriContainerStatus } from "../runtime/cri.ts";
 import { type RuntimePod, restartCountOf } from "./runtime-pod.ts";
@@ -36,7 +37,7 @@ export interface PodStatusInput {
 export const CONTAINER_ID_SCHEME = "tinykube";
 
 /** Times in the API are RFC 3339 in whole seconds (metav1.Time). */
-export const apiTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+export const apiTime = metaTime;
 
 type State = Record<string, Record<string, unknown>>;
 type ApiContainerStatus = {

@@ -175,3 +175,33 @@ export async function startSchedulerE2E(options: SchedulerE2EOptions = {}): Prom
     },
   };
 }
+
+/**
+ * What Kubernetes' "Configure Multiple Schedulers" has an administrator do: system:kube-scheduler
+ * may update only the Lease kube-scheduler, so grant it a second scheduler's Lease by name.
+ */
+export async function grantSchedulerLease(admin: RestClient, leaseName: string): Promise<void> {
+  const name = `${leaseName}-lease`;
+  await admin.resource(builtinType("rbac.authorization.k8s.io/clusterroles")).create({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name },
+    rules: [
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        resourceNames: [leaseName],
+        verbs: ["get", "update"],
+      },
+    ],
+  } as never);
+  await admin.resource(builtinType("rbac.authorization.k8s.io/clusterrolebindings")).create({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+    subjects: [
+      { kind: "User", name: "system:kube-scheduler", apiGroup: "rbac.authorization.k8s.io" },
+    ],
+  } as never);
+}

@@ -22,7 +22,9 @@
  * Not here: extenders (webhooks kube-scheduler can call around Filter and Score). Leader election
  * and `tinykube up` wiring are in start.ts.
  */
+
 import type { KubeObject } from "../api/object.ts";
+import { metaTime } from "../api/time.ts";
 import type { Namespace, Node, Pod, ReplicaSet, Service } from "../api/types.ts";
 import type { EventRecorder } from "../client/events.ts";
 import type { SharedInformerFactory } from "../client/factory.ts";
@@ -489,9 +491,7 @@ export class Scheduler {
                 status: "True",
                 reason: "PreemptionByScheduler",
                 message: `${schedulerName}: preempting to accommodate a higher priority pod`,
-                lastTransitionTime: new Date(this.clock.now())
-                  .toISOString()
-                  .replace(/\.\d{3}Z$/, "Z"),
+                lastTransitionTime: metaTime(this.clock.now()),
               },
             ],
           },
@@ -570,9 +570,7 @@ export class Scheduler {
                 reason: "Unschedulable",
                 message,
                 lastProbeTime: null,
-                lastTransitionTime: new Date(this.clock.now())
-                  .toISOString()
-                  .replace(/\.\d{3}Z$/, "Z"),
+                lastTransitionTime: metaTime(this.clock.now()),
               },
             ],
           },

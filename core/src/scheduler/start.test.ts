@@ -12,7 +12,7 @@ import type { Lease } from "../client/leader-election.ts";
 import { RestClient } from "../client/rest.ts";
 import { eventually } from "../controllers/testing.ts";
 import { startTestApiServer, type TestApiServer } from "../testing/cluster.ts";
-import { e2eNode, e2ePod } from "./e2e-testing.ts";
+import { e2eNode, e2ePod, grantSchedulerLease } from "./e2e-testing.ts";
 import { parseSchedulerConfig } from "./framework/config.ts";
 import { type RunningScheduler, startScheduler } from "./start.ts";
 
@@ -76,32 +76,7 @@ describe("startScheduler", () => {
   it("a second scheduler with its own name binds only the pods that name it", async () => {
     const { admin, start } = await setUp();
     // Its Lease is not kube-scheduler: grant the role for it, as the Kubernetes docs do.
-    await admin.resource(builtinType("rbac.authorization.k8s.io/clusterroles")).create({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "my-scheduler-lease" },
-      rules: [
-        {
-          apiGroups: ["coordination.k8s.io"],
-          resources: ["leases"],
-          resourceNames: ["my-scheduler"],
-          verbs: ["get", "update"],
-        },
-      ],
-    } as never);
-    await admin.resource(builtinType("rbac.authorization.k8s.io/clusterrolebindings")).create({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "my-scheduler-lease" },
-      roleRef: {
-        apiGroup: "rbac.authorization.k8s.io",
-        kind: "ClusterRole",
-        name: "my-scheduler-lease",
-      },
-      subjects: [
-        { kind: "User", name: "system:kube-scheduler", apiGroup: "rbac.authorization.k8s.io" },
-      ],
-    } as never);
+    await grantSchedulerLease(admin, "my-scheduler");
     const seen: string[] = [];
     start("default-1", { onScheduled: (p) => seen.push(`default:${p.metadata.name}`) });
     const mine = start("mine-1", {

@@ -14,6 +14,7 @@
  * - A delete of an object with finalizers, or a graceful one, only marks it (deletionTimestamp);
  *   it is removed when the last finalizer goes and no grace period is pending.
  */
+
 import { randomUUID } from "node:crypto";
 import { clone, type DeleteOptions, type KubeList, type KubeObject } from "../../api/object.ts";
 import { updateManagedFields } from "../../api/patch/index.ts";
@@ -23,6 +24,7 @@ import {
   storageKey,
   storagePrefixOf,
 } from "../../api/scheme.ts";
+import { metaTime } from "../../api/time.ts";
 import { type FieldError, generateName, required } from "../../api/validation.ts";
 import { CompactedError, type KeyValue, type Store } from "../../store/index.ts";
 import { type Clock, realClock } from "../../util/clock.ts";
@@ -764,9 +766,7 @@ function specChanged(object: KubeObject, old: KubeObject): boolean {
 }
 
 /** Kubernetes' metav1.Time: RFC 3339 with second precision. */
-export function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
+export const timestamp = metaTime;
 
 function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);

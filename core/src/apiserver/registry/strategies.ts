@@ -7,6 +7,7 @@
 import { applyNamespaceDefaults } from "../../api/defaults/index.ts";
 import type { KubeObject } from "../../api/object.ts";
 import type { ResourceType } from "../../api/scheme.ts";
+import { metaTime } from "../../api/time.ts";
 import { defaultStrategy, type Strategy } from "./strategy.ts";
 
 interface PodLike {
@@ -38,7 +39,7 @@ export function strategyFor(type: ResourceType): Strategy {
                 reason: "SchedulingGated",
                 message: "Scheduling is blocked due to non-empty scheduling gates",
                 lastProbeTime: null,
-                lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+                lastTransitionTime: metaTime(Date.now()),
               },
             ];
           }

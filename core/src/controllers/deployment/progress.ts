@@ -12,6 +12,7 @@
  *   Unknown "DeploymentPaused" / "DeploymentResumed".
  * Moving means: more updated, ready or available pods than the last status, or fewer old ones.
  */
+import { metaTime } from "../../api/time.ts";
 import type { Condition, Deployment, ReplicaSet } from "../../api/types.ts";
 import { scaleSpecOf } from "./replica-set-ops.ts";
 import { deploymentComplete, deploymentStatus, type ReplicaSetStatusCounts } from "./status.ts";
@@ -25,9 +26,7 @@ const counts = (rs: ReplicaSet): ReplicaSetStatusCounts => ({
   availableReplicas: rs.status?.availableReplicas ?? 0,
 });
 
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
+export const rfc3339 = metaTime;
 
 /** Sets a condition; the transition time moves only when the status changes (SetDeploymentCondition). */
 export function setCondition(conditions: Condition[], next: Condition): Condition[] {

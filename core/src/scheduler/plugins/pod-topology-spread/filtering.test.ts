@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Node, Pod, TopologySpreadConstraint } from "../../../api/types.ts";
+import type { Node, Pod } from "../../../api/types.ts";
 import { CycleState } from "../../framework/types.ts";
 import {
   describePreFilterExtensionsContract,
@@ -8,38 +8,10 @@ import {
 import { labeledNode, labeledPod, snapshot, zonedNode } from "../testing-pods.ts";
 import type { PreFilterState } from "./filtering.ts";
 import { newPodTopologySpread } from "./pod-topology-spread.ts";
-
-const ZONE = "topology.kubernetes.io/zone";
-const HOST = "kubernetes.io/hostname";
-
-const hard = (
-  topologyKey: string,
-  maxSkew: number,
-  extra: Partial<TopologySpreadConstraint> = {},
-): TopologySpreadConstraint => ({
-  maxSkew,
-  topologyKey,
-  whenUnsatisfiable: "DoNotSchedule",
-  labelSelector: { matchLabels: { foo: "" } },
-  ...extra,
-});
+import { fourNodes, HOST, hard, incoming, ZONE } from "./testing.ts";
 
 const foo = (name: string, nodeName: string, extra: Parameters<typeof labeledPod>[1] = {}) =>
   labeledPod(name, { labels: { foo: "" }, nodeName, ...extra });
-
-const incoming = (
-  constraints: TopologySpreadConstraint[],
-  extra: Parameters<typeof labeledPod>[1] = {},
-) =>
-  labeledPod("incoming", { labels: { foo: "" }, topologySpreadConstraints: constraints, ...extra });
-
-/** n1, n2 in zone a; n3, n4 in zone b. */
-const fourNodes = [
-  zonedNode("n1", "a"),
-  zonedNode("n2", "a"),
-  zonedNode("n3", "b"),
-  zonedNode("n4", "b"),
-];
 
 function cases(): ExtensionCase[] {
   const c: ExtensionCase[] = [];

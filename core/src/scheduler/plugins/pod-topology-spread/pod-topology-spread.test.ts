@@ -14,22 +14,8 @@ import {
   ERR_REASON_CONSTRAINTS_NOT_MATCH as SKEW,
 } from "./filtering.ts";
 import { newPodTopologySpread } from "./pod-topology-spread.ts";
+import { fourNodes, HOST, hard, incoming, ZONE } from "./testing.ts";
 
-const ZONE = "topology.kubernetes.io/zone";
-const HOST = "kubernetes.io/hostname";
-const foo = { matchLabels: { foo: "" } };
-
-const hard = (
-  topologyKey: string,
-  maxSkew: number,
-  extra: Partial<TopologySpreadConstraint> = {},
-): TopologySpreadConstraint => ({
-  maxSkew,
-  topologyKey,
-  whenUnsatisfiable: "DoNotSchedule",
-  labelSelector: foo,
-  ...extra,
-});
 const soft = (topologyKey: string, maxSkew: number): TopologySpreadConstraint => ({
   ...hard(topologyKey, maxSkew),
   whenUnsatisfiable: "ScheduleAnyway",
@@ -40,20 +26,6 @@ const fooPods = (node: string, count: number, extra: Parameters<typeof labeledPo
   Array.from({ length: count }, (_, i) =>
     labeledPod(`${node}-${i}`, { labels: { foo: "" }, nodeName: node, ...extra }),
   );
-
-const incoming = (
-  constraints: TopologySpreadConstraint[],
-  extra: Parameters<typeof labeledPod>[1] = {},
-) =>
-  labeledPod("incoming", { labels: { foo: "" }, topologySpreadConstraints: constraints, ...extra });
-
-/** Two zones of two nodes each, the layout Kubernetes' own table tests use. */
-const fourNodes = [
-  zonedNode("n1", "a"),
-  zonedNode("n2", "a"),
-  zonedNode("n3", "b"),
-  zonedNode("n4", "b"),
-];
 
 const fits = { code: "Success", reasons: [] as string[] };
 const skewed = { code: "Unschedulable", reasons: [SKEW] };
