@@ -26,7 +26,9 @@
  *   and a kubelet started again on the same runtime finds them through the PLEG and its first
  *   sync and keeps them (same container, same restart count).
  */
-import type { Node, Pod, PodStatus } from "../api/types.ts";
+import type { KubeObject } from "../api/object.ts";
+import type { Node, Pod, PodStatus, Service } from "../api/types.ts";
+import { type CoreEvent, EventRecorder, eventSink } from "../client/events.ts";
 import { builtinType } from "../client/factory.ts";
 import { SharedIndexInformer, unwrapTombstone, waitForCacheSync } from "../client/informer.ts";
 import { isNotFound, type RestClient } from "../client/rest.ts";
@@ -34,12 +36,14 @@ import type { ContainerRuntime } from "../runtime/cri.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
 import { messageOf } from "../util/errors.ts";
 import { Backoff, INITIAL_BACKOFF_MS } from "./backoff.ts";
+import type { ConfigMapLike, EnvObjects, SecretLike } from "./env.ts";
 import { NodeStatusReporter } from "./node-status.ts";
 import { DEFAULT_RELIST_PERIOD_MS, Pleg } from "./pleg.ts";
 import { generatePodStatus } from "./pod-status.ts";
 import { PodWorkers, type SyncResult } from "./pod-workers.ts";
 import { readRuntimePod } from "./runtime-pod.ts";
 import { killPod, type SyncContext, syncPod, terminationGracePeriod } from "./sync-pod.ts";
+import { removePodDir } from "./volumes.ts";
 
 /** KubeletConfiguration syncFrequency. */
 export const DEFAULT_SYNC_FREQUENCY_MS = 60_000;
@@ -58,10 +62,37 @@ export interface KubeletOptions {
   clock?: Clock;
   relistPeriodMs?: number;
   syncFrequencyMs?: number;
+  /** KubeletConfiguration nodeLeaseDurationSeconds (40); the Lease is renewed every quarter of it. */
+  nodeLeaseDurationSeconds?: number;
   /** Sets the pod CIDR directly instead of waiting for the Node's spec.podCIDR (tests). */
   podCIDR?: string;
   capacity?: Record<string, string>;
+  /** Events on pods (Pulling, Created, Started, Killing, ...); default true. */
+  recordEvents?: boolean;
   log?: (line: string) => void;
+}
+
+/** Volume set-up retries (nestedpendingoperations: 500 ms doubling to 2 m 2 s). */
+const MOUNT_RETRY_INITIAL_MS = 500;
+const MOUNT_RETRY_MAX_MS = 122_000;
+
+/**
+ * ConfigMaps and Secrets read straight from the API on each use — Kubernetes'
+ * configMapAndSecretChangeDetectionStrategy "Get" (its default, "Watch", caches them instead).
+ */
+function apiObjects(client: RestClient): EnvObjects {
+  const get = async <T extends KubeObject>(resource: string, namespace: string, name: string) => {
+    try {
+      return await client.resource<T>(builtinType(resource), namespace).get(name);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+  return {
+    configMap: (namespace, name) => get<KubeObject & ConfigMapLike>("configmaps", namespace, name),
+    secret: (namespace, name) => get<KubeObject & SecretLike>("secrets", namespace, name),
+  };
 }
 
 /** What a 110-pod node reports when none is given (KubeletConfiguration maxPods: 110). */
@@ -81,6 +112,8 @@ export class Kubelet {
   private readonly nodeStatus: NodeStatusReporter;
   private readonly podInformer: SharedIndexInformer<Pod>;
   private readonly nodeInformer: SharedIndexInformer<Node>;
+  /** Services, for the service links in containers' environments (getServiceEnvVarMap). */
+  private readonly serviceInformer: SharedIndexInformer<Service>;
   private readonly context: SyncContext;
   private podCIDR: string | undefined;
   private resyncTimer: Timer | undefined;
@@ -90,13 +123,36 @@ export class Kubelet {
     const o = options;
     this.clock = o.clock ?? realClock;
     this.log = (line) => o.log?.(`[kubelet ${o.nodeName}] ${line}`);
+    this.serviceInformer = new SharedIndexInformer<Service>({
+      name: `services for ${o.nodeName}`,
+      listerWatcher: o.client.resource<Service>(builtinType("services")),
+      clock: this.clock,
+    });
+    const recorder =
+      o.recordEvents === false
+        ? undefined
+        : new EventRecorder({
+            sink: eventSink(o.client.resource<CoreEvent>(builtinType("events"))),
+            component: "kubelet",
+            host: o.nodeName,
+            clock: this.clock,
+            log: this.log,
+          });
     this.context = {
       runtime: o.runtime,
       rootDir: o.rootDir,
       clock: this.clock,
       backoff: new Backoff(),
+      mountBackoff: new Backoff(MOUNT_RETRY_INITIAL_MS, MOUNT_RETRY_MAX_MS),
       networkReady: () => this.podCIDR !== undefined,
       log: this.log,
+      hostIP: o.address,
+      nodeAllocatable: o.capacity ?? DEFAULT_CAPACITY,
+      objects: apiObjects(o.client),
+      services: () => this.serviceInformer.indexer.list(),
+      ...(recorder
+        ? { event: (pod, type, reason, message) => recorder.event(pod, type, reason, message) }
+        : {}),
     };
     this.workers = new PodWorkers({
       sync: (uid) => this.sync(uid),
@@ -116,6 +172,7 @@ export class Kubelet {
       nodeName: o.nodeName,
       address: o.address,
       capacity: o.capacity ?? DEFAULT_CAPACITY,
+      leaseDurationSeconds: o.nodeLeaseDurationSeconds,
       clock: this.clock,
       log: o.log,
     });
@@ -156,8 +213,11 @@ export class Kubelet {
       },
     });
     this.nodeInformer.run();
+    this.serviceInformer.run();
     this.podInformer.run();
-    if (!(await waitForCacheSync([this.podInformer], undefined, () => this.stopped))) return;
+    // Services first, as the kubelet waits for them before building an API pod's environment.
+    const caches = [this.podInformer, this.serviceInformer];
+    if (!(await waitForCacheSync(caches, undefined, () => this.stopped))) return;
     // Only now: a runtime pod the first relist finds and the cache lacks is truly an orphan.
     this.pleg.start();
     const resync = () => {
@@ -180,7 +240,11 @@ export class Kubelet {
     this.resyncTimer?.cancel();
     this.pleg.stop();
     this.nodeStatus.stop();
-    await Promise.all([this.podInformer.stop(), this.nodeInformer.stop()]);
+    await Promise.all([
+      this.podInformer.stop(),
+      this.nodeInformer.stop(),
+      this.serviceInformer.stop(),
+    ]);
     await this.workers.stop();
   }
 
@@ -218,6 +282,7 @@ export class Kubelet {
     if (!pod || this.gone.has(uid)) {
       await killPod(this.context, state, pod ? terminationGracePeriod(pod) : ORPHAN_GRACE_SECONDS);
       for (const s of state.sandboxes) await runtime.removePodSandbox(s.id);
+      await removePodDir(this.options.rootDir, uid); // its volumes (cleanupOrphanedPodDirs)
       this.pods.delete(uid);
       this.gone.delete(uid);
       this.written.delete(uid);
@@ -227,7 +292,7 @@ export class Kubelet {
 
     // 3. Being deleted: terminate, then the final delete.
     if (pod.metadata.deletionTimestamp) {
-      await killPod(this.context, state, terminationGracePeriod(pod));
+      await killPod(this.context, state, terminationGracePeriod(pod), pod);
       for (const s of state.sandboxes) await runtime.removePodSandbox(s.id);
       try {
         await this.options.client

@@ -234,6 +234,9 @@ export function generatePodStatus(input: PodStatusInput): PodStatus {
     hostIP,
     hostIPs: [{ ip: hostIP }],
     ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
+    // A finished pod's sandbox is gone, and with it the address: the status keeps the one it
+    // had, so `kubectl get pod -o wide` still shows where a Completed pod ran.
+    ...(!podIP && done && old.podIP ? { podIP: old.podIP, podIPs: old.podIPs } : {}),
     startTime: (old.startTime as string | undefined) ?? apiTime(now),
     ...(inits.length > 0 ? { initContainerStatuses: inits } : {}),
     containerStatuses: containers.sort(byName),

@@ -15,11 +15,18 @@
  * back-off ends.
  */
 import type { Container, Pod } from "../api/types.ts";
-import type { ContainerRuntime, PodSandboxConfig } from "../runtime/cri.ts";
+import type { ContainerRuntime, Mount, PodSandboxConfig } from "../runtime/cri.ts";
 import type { Clock } from "../util/clock.ts";
 import { messageOf } from "../util/errors.ts";
 import type { Backoff } from "./backoff.ts";
-import { computePodActions } from "./pod-actions.ts";
+import {
+  ContainerConfigError,
+  type EnvObjects,
+  expandContainerCommand,
+  makeEnvironment,
+  type ServiceLike,
+} from "./env.ts";
+import { computePodActions, type ProbeVerdicts } from "./pod-actions.ts";
 import type { WaitingReasons } from "./pod-status.ts";
 import {
   CONTAINER_HASH_ANNOTATION,
@@ -32,6 +39,7 @@ import {
   restartCountOf,
   TERMINATION_GRACE_ANNOTATION,
 } from "./runtime-pod.ts";
+import { makeMounts, setUpVolumes, VolumeSetUpError } from "./volumes.ts";
 
 export interface SyncContext {
   runtime: ContainerRuntime;
@@ -42,6 +50,19 @@ export interface SyncContext {
   /** Whether the runtime has the node's pod CIDR (kubelet: runtimeState.networkErrors()). */
   networkReady: () => boolean;
   log: (line: string) => void;
+  /** The node's InternalIP: status.hostIP for the downward API. */
+  hostIP: string;
+  nodeAllocatable: Record<string, string>;
+  /** ConfigMaps and Secrets for environment and volumes, read from the API. */
+  objects: EnvObjects;
+  /** The Services the kubelet knows, for the service links in each container's environment. */
+  services: () => ServiceLike[];
+  /** Volume set-up retries: 0.5 s doubling to about 2 min (nestedpendingoperations). */
+  mountBackoff: Backoff;
+  /** What the prober reported (liveness and startup failures restart a container). */
+  probes?: ProbeVerdicts;
+  /** Records an event on the pod (kubectl describe pod); absent, nothing is recorded. */
+  event?: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => void;
 }
 
 export interface SyncOutcome {
@@ -83,16 +104,17 @@ export function imagePullPolicy(container: Container): "Always" | "IfNotPresent"
 // #region syncPod
 export async function syncPod(ctx: SyncContext, pod: Pod, state: RuntimePod): Promise<SyncOutcome> {
   const outcome: SyncOutcome = { waiting: new Map() };
-  const actions = computePodActions(pod, observe(state), containerHash);
+  const actions = computePodActions(pod, observe(state), containerHash, ctx.probes);
 
   // 2. Kill.
   if (actions.killPod) {
-    await killPod(ctx, state, Math.max(MINIMUM_GRACE_SECONDS, terminationGracePeriod(pod)));
+    await killPod(ctx, state, Math.max(MINIMUM_GRACE_SECONDS, terminationGracePeriod(pod)), pod);
     if (!actions.createSandbox) return outcome;
   } else {
     await Promise.all(
       [...actions.containersToKill].map(([id, { message }]) => {
         ctx.log(`killing container ${id} of pod ${podKey(pod)}: ${message}`);
+        ctx.event?.(pod, "Normal", "Killing", message);
         return ctx.runtime.stopContainer(
           id,
           Math.max(MINIMUM_GRACE_SECONDS, terminationGracePeriod(pod)),
@@ -101,7 +123,30 @@ export async function syncPod(ctx: SyncContext, pod: Pod, state: RuntimePod): Pr
     );
   }
 
-  // 3. The sandbox.
+  // 3. The volumes, before anything starts (kubelet.SyncPod: WaitForAttachAndMount).
+  const uid = pod.metadata.uid as string;
+  const wait = ctx.mountBackoff.inBackOffSinceUpdate(uid, ctx.clock.now());
+  if (wait > 0) return { ...outcome, requeueAfterMs: wait };
+  let volumePaths: Map<string, string>;
+  try {
+    volumePaths = await setUpVolumes(pod, {
+      rootDir: ctx.rootDir,
+      objects: ctx.objects,
+      clock: ctx.clock,
+      podIP: state.sandboxes[0]?.network.ip ?? "",
+      hostIP: ctx.hostIP,
+      nodeAllocatable: ctx.nodeAllocatable,
+    });
+    ctx.mountBackoff.forget(uid);
+  } catch (error) {
+    if (!(error instanceof VolumeSetUpError)) throw error;
+    ctx.mountBackoff.next(uid, ctx.clock.now());
+    ctx.event?.(pod, "Warning", "FailedMount", error.message);
+    ctx.log(`pod ${podKey(pod)}: ${error.message}`);
+    return { ...outcome, requeueAfterMs: ctx.mountBackoff.current(uid) };
+  }
+
+  // 4. The sandbox.
   const sandboxConfig = sandboxConfigFor(ctx, pod, actions.attempt);
   let sandboxId = actions.sandboxId;
   let podIP = state.sandboxes[0]?.network.ip ?? "";
@@ -115,9 +160,14 @@ export async function syncPod(ctx: SyncContext, pod: Pod, state: RuntimePod): Pr
     ctx.log(`pod ${podKey(pod)}: sandbox ${sandboxId} at ${podIP}`);
   }
 
-  // 4. Containers: the next init container alone, or the containers.
+  // 5. Containers: the next init container alone, or the containers.
   const start = async (container: Container) => {
-    const started = await startContainer(ctx, pod, container, state, sandboxId, sandboxConfig);
+    const started = await startContainer(ctx, pod, container, state, {
+      sandboxId,
+      sandboxConfig,
+      podIP,
+      volumePaths,
+    });
     if (started === true) return;
     outcome.waiting.set(container.name, started);
     if (started.retryAfterMs !== undefined)
@@ -148,8 +198,12 @@ async function startContainer(
   pod: Pod,
   container: Container,
   state: RuntimePod,
-  sandboxId: string,
-  sandboxConfig: PodSandboxConfig,
+  sandbox: {
+    sandboxId: string;
+    sandboxConfig: PodSandboxConfig;
+    podIP: string;
+    volumePaths: Map<string, string>;
+  },
 ): Promise<true | NotStarted> {
   const runs = state.containers.filter((c) => c.metadata.name === container.name);
   const latest = runs[0];
@@ -158,6 +212,12 @@ async function startContainer(
     const now = ctx.clock.now();
     const wait = ctx.backoff.remaining(key, latest.finishedAt, now);
     if (wait > 0) {
+      ctx.event?.(
+        pod,
+        "Warning",
+        "BackOff",
+        `Back-off restarting failed container ${container.name} in pod ${podKey(pod)}(${pod.metadata.uid})`,
+      );
       return {
         reason: "CrashLoopBackOff",
         message: `back-off ${ctx.backoff.current(key) / 1000}s restarting failed container=${container.name} pod=${podKey(pod)}(${pod.metadata.uid})`,
@@ -173,27 +233,46 @@ async function startContainer(
     const present = await ctx.runtime.imageStatus({ image });
     const policy = imagePullPolicy(container);
     if (policy === "Never" && !present) {
-      return {
-        reason: "ErrImageNeverPull",
-        message: `Container image "${image}" is not present with pull policy of Never`,
-      };
+      const message = `Container image "${image}" is not present with pull policy of Never`;
+      ctx.event?.(pod, "Warning", "ErrImageNeverPull", message);
+      return { reason: "ErrImageNeverPull", message };
     }
-    if (present && policy !== "Always") imageRef = present.id;
-    else {
+    if (present && policy !== "Always") {
+      imageRef = present.id;
+      ctx.event?.(pod, "Normal", "Pulled", `Container image "${image}" already present on machine`);
+    } else {
       // image_manager.go: a failed pull backs off per pod and image (10 s doubling to 300 s);
       // meanwhile the container waits in ImagePullBackOff, then in ErrImagePull when a retry fails.
       const pullKey = `pull_${pod.metadata.uid}_${image}`;
       const wait = ctx.backoff.inBackOffSinceUpdate(pullKey, ctx.clock.now());
       if (wait > 0) {
+        ctx.event?.(pod, "Normal", "BackOff", `Back-off pulling image "${image}"`);
         return {
           reason: "ImagePullBackOff",
           message: `Back-off pulling image "${image}"`,
           retryAfterMs: wait,
         };
       }
+      ctx.event?.(pod, "Normal", "Pulling", `Pulling image "${image}"`);
+      const pullStarted = ctx.clock.now();
       try {
         imageRef = await ctx.runtime.pullImage({ image });
+        const took = seconds(ctx.clock.now() - pullStarted);
+        const size = (await ctx.runtime.imageStatus({ image }))?.size ?? 0;
+        ctx.event?.(
+          pod,
+          "Normal",
+          "Pulled",
+          `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${size} bytes.`,
+        );
       } catch (error) {
+        ctx.event?.(
+          pod,
+          "Warning",
+          "Failed",
+          `Failed to pull image "${image}": ${messageOf(error)}`,
+        );
+        ctx.event?.(pod, "Warning", "Failed", "Error: ErrImagePull");
         ctx.backoff.next(pullKey, ctx.clock.now());
         // Sync again shortly: the container then shows ImagePullBackOff while the back-off runs.
         return { reason: "ErrImagePull", message: messageOf(error), retryAfterMs: 1000 };
@@ -203,20 +282,39 @@ async function startContainer(
     return { reason: "ErrImagePull", message: messageOf(error) };
   }
 
+  // generateContainerConfig: the environment, command and args expanded, the mounts.
+  let env: Map<string, string>;
+  let mounts: Mount[];
+  try {
+    env = await makeEnvironment({
+      pod,
+      container,
+      podIP: sandbox.podIP,
+      hostIP: ctx.hostIP,
+      objects: ctx.objects,
+      services: ctx.services(),
+      nodeAllocatable: ctx.nodeAllocatable,
+    });
+    mounts = await makeMounts(pod, container, sandbox.volumePaths, env);
+  } catch (error) {
+    if (!(error instanceof ContainerConfigError)) throw error;
+    ctx.event?.(pod, "Warning", "Failed", `Error: ${error.message}`);
+    // The pod worker retries a failed sync after its back-off period (10 s).
+    return { reason: "CreateContainerConfigError", message: error.message, retryAfterMs: 10_000 };
+  }
+  const { command, args } = expandContainerCommand(container, env);
+
   const restartCount = latest ? restartCountOf(latest) + 1 : 0;
   const id = await ctx.runtime.createContainer(
-    sandboxId,
+    sandbox.sandboxId,
     {
       metadata: { name: container.name, attempt: restartCount },
       image: { image: imageRef },
-      command: (container.command as string[] | undefined) ?? [],
-      args: (container.args as string[] | undefined) ?? [],
+      command,
+      args,
       ...(container.workingDir ? { workingDir: container.workingDir as string } : {}),
-      // `value` only: valueFrom (fieldRef, secrets) and $(VAR) expansion are not modelled.
-      envs: ((container.env as { name: string; value?: string }[] | undefined) ?? [])
-        .filter((e) => e.value !== undefined)
-        .map((e) => ({ key: e.name, value: e.value as string })),
-      mounts: [],
+      envs: [...env].map(([key, value]) => ({ key, value })),
+      mounts,
       labels: { ...podLabels(pod), [CONTAINER_NAME_LABEL]: container.name },
       annotations: {
         [CONTAINER_HASH_ANNOTATION]: containerHash(container),
@@ -225,9 +323,11 @@ async function startContainer(
       },
       logPath: `${container.name}/${restartCount}.log`,
     },
-    sandboxConfig,
+    sandbox.sandboxConfig,
   );
+  ctx.event?.(pod, "Normal", "Created", `Created container: ${container.name}`);
   await ctx.runtime.startContainer(id);
+  ctx.event?.(pod, "Normal", "Started", `Started container ${container.name}`);
   ctx.log(
     `pod ${podKey(pod)}: started container ${container.name} (${id}), restart ${restartCount}`,
   );
@@ -239,16 +339,23 @@ async function startContainer(
 // #endregion startContainer
 
 // #region killPod
-/** Stops every container (in parallel, with `graceSeconds`), then every ready sandbox. */
+/**
+ * Stops every container (in parallel, with `graceSeconds`), then every ready sandbox. With the
+ * pod, each stop is a Killing event "Stopping container <name>", as killContainer records it.
+ */
 export async function killPod(
-  ctx: Pick<SyncContext, "runtime">,
+  ctx: Pick<SyncContext, "runtime" | "event">,
   state: RuntimePod,
   graceSeconds: number,
+  pod?: Pod,
 ): Promise<void> {
   await Promise.all(
     state.containers
       .filter((c) => c.state !== "CONTAINER_EXITED")
-      .map((c) => ctx.runtime.stopContainer(c.id, graceSeconds)),
+      .map((c) => {
+        if (pod) ctx.event?.(pod, "Normal", "Killing", `Stopping container ${c.metadata.name}`);
+        return ctx.runtime.stopContainer(c.id, graceSeconds);
+      }),
   );
   for (const s of state.sandboxes)
     if (s.state === "SANDBOX_READY") await ctx.runtime.stopPodSandbox(s.id);
@@ -266,6 +373,11 @@ function sandboxConfigFor(ctx: SyncContext, pod: Pod, attempt: number): PodSandb
     labels: podLabels(pod),
     annotations: { ...(pod.metadata.annotations as Record<string, string> | undefined) },
   };
+}
+
+/** A duration as Go prints one: "1.234s", "850ms". */
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(3)}s` : `${Math.round(ms)}ms`;
 }
 
 /** "<name>_<namespace>", the kubelet's format.Pod. */
