@@ -21,6 +21,7 @@ import { type AdmissionPlugin, admit } from "./admission/chain.ts";
 import { defaultTolerationSeconds } from "./admission/default-toleration-seconds.ts";
 import { limitRanger } from "./admission/limit-ranger.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { nodeRestriction } from "./admission/node-restriction.ts";
 import { priority } from "./admission/priority.ts";
 import { QuotaRecalculator } from "./admission/quota-recalculator.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
@@ -86,6 +87,8 @@ export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
   namespaceLifecycle,
   limitRanger,
   serviceAccount,
+  // Right after ServiceAccount, as in kube-apiserver: a kubelet may create only its mirror pods.
+  nodeRestriction,
   // After ServiceAccount, before quota (kube-apiserver's order): quota may count by priority class.
   priority,
   defaultTolerationSeconds,

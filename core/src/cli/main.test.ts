@@ -14,6 +14,7 @@ import { builtinType } from "../client/factory.ts";
 import { RestClient } from "../client/rest.ts";
 import { eventually } from "../controllers/testing.ts";
 import { e2eNode, e2ePod, grantSchedulerLease } from "../scheduler/e2e-testing.ts";
+import { runKubectl } from "../testing/kubectl.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/tinykube.mjs");
 
@@ -224,6 +225,14 @@ describe("tinykube up and tinykube scheduler", () => {
       expect(answer).toContain(
         `Hello from ${pod.metadata.name} in default at ${pod.status?.podIP}`,
       );
+      // kubectl logs: the API server asks the pod's kubelet on <node address>:10250.
+      const logs = await runKubectl(["logs", pod.metadata.name as string], {
+        kubeconfig: join(dataDir, "kubeconfig"),
+        timeoutMs: 30_000,
+      });
+      expect(logs.stderr).toBe("");
+      expect(logs.stdout).toContain(`pod default/${pod.metadata.name} listening on`);
+      expect(logs.stdout).toContain("GET / 200");
     }
     // Ctrl-C: up stops its kubelets and their pods' processes; nothing of the cluster is left.
     const exited = new Promise((r) => up.once("exit", r));

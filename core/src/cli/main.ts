@@ -4,6 +4,9 @@
  *   tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...]
  *               [--nodes N] [--scheduler-config FILE] [-v]
  *   tinykube scheduler --config FILE [--data-dir DIR] [-v]
+ *   tinykube kubelet --kubeconfig FILE --node-name NAME [--address IP] [--root-dir DIR]
+ *                    [--pod-manifest-path DIR] [-v]
+ *   tinykube kubeconfig user --client-name NAME [--org GROUP]... [--data-dir DIR]
  *
  * `up` starts the store, the API server, the controller manager and the scheduler (each
  * leader-elected, as its own user, talking to the API server over HTTPS like any client;
@@ -17,24 +20,36 @@
  * `scheduler` runs one more scheduler beside a running tinykube, from its own configuration (its
  * profiles' schedulerNames and its leaderElection.resourceName), as user system:kube-scheduler,
  * finding the server in DIR/kubeconfig and its token in DIR/tokens.csv.
+ *
+ * `kubelet` runs one more node in its own process, joining a running cluster with nothing but a
+ * kubeconfig (kubelet-command.ts); `kubeconfig user` prints one, with a client certificate signed
+ * by DIR/pki's CA, as `kubeadm kubeconfig user` does (kubeconfig-command.ts):
+ *
+ *   tinykube kubeconfig user --client-name system:node:node-9 --org system:nodes > node-9.conf
+ *   tinykube kubelet --kubeconfig node-9.conf --node-name node-9
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseTokenFile } from "../apiserver/authn.ts";
 import { resolveKubeconfig } from "../apiserver/kubeconfig.ts";
+import { ensureClusterPki, issueServingCertificate } from "../apiserver/pki.ts";
 import { startApiServer } from "../apiserver/start.ts";
 import { RestClient } from "../client/rest.ts";
 import { startControllerManager } from "../controllers/manager.ts";
-import { Kubelet } from "../kubelet/kubelet.ts";
-import { NodeImageStore } from "../runtime/images/store.ts";
-import { ProcessRuntime } from "../runtime/process/runtime.ts";
+import { DEFAULT_KUBELET_PORT } from "../kubelet/server.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "../scheduler/framework/config.ts";
 import { startScheduler } from "../scheduler/start.ts";
+import { kubeconfigCommand } from "./kubeconfig-command.ts";
+import { kubeletCommand } from "./kubelet-command.ts";
+import { processNode } from "./node.ts";
 import { repoRoot } from "./paths.ts";
 
 const USAGE = `usage: tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [--nodes N] [--scheduler-config FILE] [-v]
-       tinykube scheduler --config FILE [--data-dir DIR] [-v]`;
+       tinykube scheduler --config FILE [--data-dir DIR] [-v]
+       tinykube kubelet --kubeconfig FILE --node-name NAME [--address IP] [--root-dir DIR] [--pod-manifest-path DIR] [-v]
+           (SIGINT/SIGTERM stop the kubelet and then its node's containers, as up stops its nodes)
+       tinykube kubeconfig user --client-name NAME [--org GROUP]... [--data-dir DIR]`;
 
 /** A KubeSchedulerConfiguration file, parsed; errors name the file. */
 async function readSchedulerConfig(file: string): Promise<SchedulerConfig> {
@@ -134,7 +149,9 @@ async function up(args: string[]): Promise<void> {
 
 /**
  * One node: a process runtime with its image store under DIR/nodes/<name>, and a kubelet as
- * system:node:<name>. stop() stops the kubelet, then every container and sandbox of the node.
+ * system:node:<name> whose HTTPS server listens on <address>:10250 with a serving certificate
+ * from the cluster CA (the API server verifies it when it proxies `kubectl logs`). stop() stops
+ * the kubelet, then every container and sandbox of the node.
  */
 async function startNode(
   api: Awaited<ReturnType<typeof startApiServer>>,
@@ -143,33 +160,33 @@ async function startNode(
   address: string,
   log: (line: string) => void,
 ): Promise<{ stop(): Promise<void> }> {
-  const root = join(dataDir, "nodes", name);
-  const runtime = new ProcessRuntime({
-    root: join(root, "runtime"),
-    images: new NodeImageStore({ root: join(root, "images") }),
+  const pki = await ensureClusterPki(dataDir);
+  const serving = await issueServingCertificate(pki, {
+    commonName: `system:node:${name}`,
+    ips: [address],
+    dnsNames: [name],
   });
-  const client = new RestClient({
-    server: api.url,
-    caPem: api.caCertPem,
-    token: api.tokenFor(`system:node:${name}`) as string,
-    userAgent: `kubelet/${name}`,
-    // KubeletConfiguration's kubeAPIQPS 50 and kubeAPIBurst 100.
-    qps: 50,
-    burst: 100,
-  });
-  const kubelet = new Kubelet({ client, nodeName: name, address, runtime, rootDir: root, log });
-  await kubelet.start();
-  return {
-    async stop() {
-      await kubelet.stop(); // in-flight syncs finish first: nothing starts after this
-      for (const c of await runtime.listContainers({ state: "CONTAINER_RUNNING" })) {
-        await runtime.stopContainer(c.id, 2);
-      }
-      for (const s of await runtime.listPodSandbox()) await runtime.stopPodSandbox(s.id);
-      await runtime.close();
-      client.close();
+  const node = processNode({
+    client: new RestClient({
+      server: api.url,
+      caPem: api.caCertPem,
+      token: api.tokenFor(`system:node:${name}`) as string,
+      userAgent: `kubelet/${name}`,
+      // KubeletConfiguration's kubeAPIQPS 50 and kubeAPIBurst 100.
+      qps: 50,
+      burst: 100,
+    }),
+    name,
+    address,
+    rootDir: join(dataDir, "nodes", name),
+    server: {
+      port: DEFAULT_KUBELET_PORT,
+      tls: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.ca.certPem },
     },
-  };
+    log,
+  });
+  await node.kubelet.start();
+  return node;
 }
 
 /** `tinykube scheduler`: one more scheduler, beside a running tinykube. */
@@ -228,6 +245,8 @@ const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === "up") await up(rest);
   else if (command === "scheduler") await scheduler(rest);
+  else if (command === "kubelet") await kubeletCommand(rest);
+  else if (command === "kubeconfig") await kubeconfigCommand(rest);
   else {
     console.error(USAGE);
     process.exitCode = 1;

@@ -11,6 +11,7 @@
  * waits until t=36 (now 40 s); ... and never more than 300 s apart.
  */
 
+// #region crashLoopBackoff
 /** kubelet.go backOffPeriod. */
 export const INITIAL_BACKOFF_MS = 10_000;
 /** kubelet.go MaxContainerBackOff. */
@@ -66,3 +67,4 @@ export class Backoff {
     return now - entry.lastUpdate > 2 * this.maxMs;
   }
 }
+// #endregion crashLoopBackoff

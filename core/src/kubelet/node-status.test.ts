@@ -44,6 +44,7 @@ describe("the kubelet's node registration, status and lease", () => {
     return {
       clock,
       reporter,
+      admin,
       node: () => admin.resource<Node>(builtinType("nodes")).get("node-1"),
       lease: () =>
         admin
@@ -90,17 +91,25 @@ describe("the kubelet's node registration, status and lease", () => {
       uid: (await node()).metadata.uid,
     });
     expect(first.spec?.renewTime).toBe("2026-11-27T10:00:00.000000Z");
-    clock.advance(10_000);
-    await eventually(
-      lease,
-      (l) => l.spec?.renewTime === "2026-11-27T10:00:10.000000Z",
-      "the lease renewed 10 s later",
+    clock.advance(9_999);
+    expect((await lease()).spec?.renewTime, "not renewed before 10 s").toBe(
+      "2026-11-27T10:00:00.000000Z",
     );
+    // Each renewal waits 10 s plus up to 4% (wait.JitterUntil): between 10 s and 10.4 s.
+    clock.advance(401);
+    const renewed = await eventually(
+      lease,
+      (l) => l.spec?.renewTime !== "2026-11-27T10:00:00.000000Z",
+      "the lease renewed 10 to 10.4 s later",
+    );
+    expect(String(renewed.spec?.renewTime) >= "2026-11-27T10:00:10.000000Z").toBe(true);
+    expect(String(renewed.spec?.renewTime) <= "2026-11-27T10:00:10.400000Z").toBe(true);
   });
 
   it("writes the Node's status only when it changed, or every 5 minutes", async () => {
     const { reporter, clock, node } = await setUp();
-    await reporter.start();
+    // Registered, without the update loop: each update below is the test's own.
+    await reporter.register();
     const rv = (await node()).metadata.resourceVersion;
     clock.advance(10_000);
     // A status tick that changes nothing but the heartbeat time writes nothing.
@@ -114,6 +123,43 @@ describe("the kubelet's node registration, status and lease", () => {
     }[];
     const ready = conditions.find((c) => c.type === "Ready");
     expect(ready?.lastHeartbeatTime).toBe("2026-11-27T10:05:10Z");
+  });
+
+  it("posts Ready again at its next update once the node lifecycle controller marked it Unknown", async () => {
+    const { reporter, clock, admin, node } = await setUp();
+    await reporter.register();
+    // The controller did not hear from the kubelet for its grace period (a partition, or the
+    // controller's own outage) and wrote Ready=Unknown; the kubelet itself changed nothing.
+    await admin.resource<Node>(builtinType("nodes")).patch(
+      "node-1",
+      {
+        status: {
+          conditions: [
+            {
+              type: "Ready",
+              status: "Unknown",
+              reason: "NodeStatusUnknown",
+              message: "Kubelet stopped posting node status.",
+              lastHeartbeatTime: "2026-11-27T10:00:00Z",
+              lastTransitionTime: "2026-11-27T10:00:05Z",
+            },
+          ],
+        },
+      } as unknown as Partial<Node>,
+      "strategic",
+      { subresource: "status" },
+    );
+    clock.advance(10_000);
+    // tryUpdateNodeStatus compares with the Node as the API has it, not with its own last write.
+    expect(await reporter.writeStatus(false), "the API's status differs").toBe(true);
+    const ready = (await node()).status?.conditions?.find((c) => c.type === "Ready");
+    expect(ready).toMatchObject({
+      status: "True",
+      reason: "KubeletReady",
+      // A transition from the API's Unknown (setters.go ReadyCondition): now, not the old time.
+      lastTransitionTime: "2026-11-27T10:00:10Z",
+    });
+    expect(await reporter.writeStatus(false), "nothing changed since").toBe(false);
   });
 
   it("a restarted kubelet takes its Node over instead of failing to create it", async () => {

@@ -13,8 +13,12 @@
  * - A condition keeps its lastTransitionTime while its status stays the same.
  * - containerStatuses are sorted by name, as the kubelet sorts them (SortedContainerStatuses).
  *
- * Not modelled: probes (a running container is ready when it has no readiness probe, and never
- * when it has one), readiness gates, sidecars, ephemeral containers, resources.
+ * - A running container is started and ready as the prober says (prober_manager.go
+ *   UpdatePodStatus): started once its startup probe succeeded (or it has none), ready once
+ *   started and its readiness probe succeeded (or it has none). Without a prober, a container
+ *   with a readiness probe is never ready.
+ *
+ * Not modelled: readiness gates, sidecars, ephemeral containers, resources.
  */
 import { metaTime } from "../api/time.ts";
 import type { Condition, Container, Pod, PodStatus } from "../api/types.ts";
@@ -31,6 +35,8 @@ export interface PodStatusInput {
   hostIP: string;
   now: number;
   waiting: WaitingReasons;
+  /** The prober's view of running containers, by container ID. */
+  probes?: { isStarted(containerId: string): boolean; isReady(containerId: string): boolean };
 }
 
 /** The container ID as the API shows it: <runtime>://<id> ("containerd://…" in Kubernetes). */
@@ -116,8 +122,10 @@ function containerStatus(
         ...base,
         state: { running: { startedAt: apiTime(latest.startedAt) } },
         lastState,
-        ready: spec.readinessProbe === undefined,
-        started: true,
+        ready: input.probes
+          ? input.probes.isStarted(latest.id) && input.probes.isReady(latest.id)
+          : spec.readinessProbe === undefined,
+        started: input.probes ? input.probes.isStarted(latest.id) : true,
       };
     case "CONTAINER_EXITED":
       return { ...base, state: terminated(latest), lastState, ready: false, started: false };

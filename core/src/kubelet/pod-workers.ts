@@ -44,6 +44,7 @@ export class PodWorkers {
     },
   ) {}
 
+  // #region enqueue
   /** Asks for a sync of the pod (UpdatePod). */
   enqueue(uid: string): void {
     if (this.stopped) return;
@@ -60,6 +61,7 @@ export class PodWorkers {
     }
     this.run(uid, worker);
   }
+  // #endregion enqueue
 
   /** UIDs with a worker. */
   uids(): string[] {
@@ -77,6 +79,7 @@ export class PodWorkers {
     await this.idle();
   }
 
+  // #region runSync
   private run(uid: string, worker: Worker): void {
     worker.running = true;
     worker.pending = false;
@@ -104,4 +107,5 @@ export class PodWorkers {
       .finally(() => this.inFlight.delete(done));
     this.inFlight.add(done);
   }
+  // #endregion runSync
 }

@@ -76,6 +76,7 @@ const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 /** killContainer's floor outside pod termination: "a minimal shutdown window" (kuberuntime_container.go). */
 const MINIMUM_GRACE_SECONDS = 2;
 
+// #region terminationGracePeriod
 /**
  * The grace period for terminating the pod (pod_workers.go calculateEffectiveGracePeriod): the
  * deletion's, else the spec's; never below 1 s.
@@ -87,6 +88,7 @@ export function terminationGracePeriod(pod: Pod): number {
     DEFAULT_TERMINATION_GRACE_SECONDS;
   return Math.max(1, seconds);
 }
+// #endregion terminationGracePeriod
 
 // #region imagePullPolicy
 /** Kubernetes' default: Always for ":latest" or no tag, else IfNotPresent (pkg/apis/core/v1/defaults.go). */
@@ -187,7 +189,7 @@ type NotStarted = { reason: string; message: string; retryAfterMs?: number };
 
 // #region startContainer
 /**
- * 1. Back-off: a container that exited waits out its back-off (CrashLoopBackOff).
+ * 1. Back-off: a container with a run that exited waits out its back-off (CrashLoopBackOff).
  * 2. The image: pulled by its policy.
  * 3. Create it with the pod's labels and the hash and restart count as annotations; start it.
  * 4. Remove exited runs of it older than the previous one (the container GC keeps one dead
@@ -208,9 +210,13 @@ async function startContainer(
   const runs = state.containers.filter((c) => c.metadata.name === container.name);
   const latest = runs[0];
   const key = `${podKey(pod)}_${pod.metadata.uid}_${container.name}_${containerHash(container)}`;
-  if (latest?.state === "CONTAINER_EXITED") {
+  // doBackOff measures from the newest run that exited — not necessarily the newest run: a
+  // container the kubelet is killing right now (a failed liveness probe) still counts as running
+  // here, and its restart waits out the back-off of the run that exited before it.
+  const exited = runs.find((c) => c.state === "CONTAINER_EXITED");
+  if (exited) {
     const now = ctx.clock.now();
-    const wait = ctx.backoff.remaining(key, latest.finishedAt, now);
+    const wait = ctx.backoff.remaining(key, exited.finishedAt, now);
     if (wait > 0) {
       ctx.event?.(
         pod,
@@ -224,7 +230,7 @@ async function startContainer(
         retryAfterMs: wait,
       };
     }
-    ctx.backoff.next(key, latest.finishedAt);
+    ctx.backoff.next(key, exited.finishedAt);
   }
 
   const image = container.image ?? "";

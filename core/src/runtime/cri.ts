@@ -10,8 +10,10 @@
  * simplifications, each stated where it applies:
  * - Times are milliseconds since the epoch (CRI: int64 nanoseconds).
  * - Errors are thrown, as CriError with a gRPC-like code (CRI: gRPC status codes).
- * - No streaming calls (Exec, Attach, PortForward) and no stats calls here; container logs are
- *   files in the CRI log format (logs.ts), which the kubelet reads, as in Kubernetes.
+ * - No streaming calls (Exec, Attach, PortForward); container logs are files in the CRI log
+ *   format, which the kubelet reads (kubelet/logs.ts), as in Kubernetes. ExecSync, which exec
+ *   probes use, is unary in CRI too (one request, one response), and is here.
+ * - Of the stats calls only ListContainerStats, with CPU and memory (no filesystem, no swap).
  *
  * A pod is a sandbox (in Kubernetes: the pause container holding the pod's network namespace and
  * IP) plus containers created inside it. The runtime gives each sandbox an address from the node's
@@ -162,6 +164,49 @@ export interface Image {
   size: number;
 }
 
+/** ContainerAttributes: which container a stats entry is about. */
+export interface ContainerAttributes {
+  id: string;
+  metadata: ContainerMetadata;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/**
+ * CpuUsage. usageCoreNanoSeconds is cumulative CPU time over all cores since the container
+ * started (a cgroup's cpuacct.usage): a container busy on 1.5 cores for 2 s adds 3,000,000,000.
+ * A number, not CRI's uint64: exact up to 2^53 ns, about 104 core-days. The rate
+ * (usageNanoCores) is not the runtime's business here: the kubelet computes it from two samples.
+ */
+export interface CpuUsage {
+  /** When it was sampled, in ms since the epoch. */
+  timestamp: number;
+  usageCoreNanoSeconds: number;
+}
+
+/** MemoryUsage: the working set, what the kubelet's eviction and metrics-server read. */
+export interface MemoryUsage {
+  timestamp: number;
+  workingSetBytes: number;
+}
+
+/**
+ * ContainerStats. `cpu` and `memory` are there only while the container runs: containerd lists
+ * every container the filter matches, but has metrics only for a live task
+ * (internal/cri/server/container_stats_list.go).
+ */
+export interface ContainerStats {
+  attributes: ContainerAttributes;
+  cpu?: CpuUsage;
+  memory?: MemoryUsage;
+}
+
+export interface ContainerStatsFilter {
+  id?: string;
+  podSandboxId?: string;
+  labelSelector?: Record<string, string>;
+}
+
 // #region runtime-service
 /** RuntimeService: sandboxes and containers. */
 export interface RuntimeService {
@@ -198,8 +243,26 @@ export interface RuntimeService {
   removeContainer(containerId: string): Promise<void>;
   containerStatus(containerId: string): Promise<ContainerStatus>;
   listContainers(filter?: ContainerFilter): Promise<Container[]>;
+  /** CPU and memory of the containers the filter matches (every container without one). */
+  listContainerStats(filter?: ContainerStatsFilter): Promise<ContainerStats[]>;
+  /**
+   * ExecSync: runs `cmd` in a running container and resolves when it exits, with its output and
+   * exit code — a non-zero exit code is a result, not an error. `timeoutSeconds` 0 waits as long
+   * as it takes; past a timeout the command is killed and the call fails with DeadlineExceeded
+   * (containerd: "timeout 1s exceeded: context deadline exceeded", which the kubelet reports as
+   * `command "..." timed out`). A container that is not running fails the call
+   * (containerd: "container is in CONTAINER_EXITED state"); an unknown one with NotFound.
+   */
+  execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResponse>;
 }
 // #endregion runtime-service
+
+/** ExecSyncResponse. containerd keeps at most 16 MiB of each stream (container_execsync.go). */
+export interface ExecSyncResponse {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
 
 // #region image-service
 /** ImageService: the node's images. */
@@ -219,8 +282,13 @@ export interface ContainerRuntime extends RuntimeService, ImageService {
   close(): Promise<void>;
 }
 
-/** gRPC-like error codes the kubelet distinguishes. */
-export type CriErrorCode = "NotFound" | "InvalidArgument" | "FailedPrecondition" | "Unknown";
+/** gRPC-like error codes the kubelet distinguishes (DeadlineExceeded: an ExecSync timed out). */
+export type CriErrorCode =
+  | "NotFound"
+  | "InvalidArgument"
+  | "FailedPrecondition"
+  | "DeadlineExceeded"
+  | "Unknown";
 
 export class CriError extends Error {
   constructor(
@@ -234,3 +302,18 @@ export class CriError extends Error {
 
 export const isCriNotFound = (error: unknown): boolean =>
   error instanceof CriError && error.code === "NotFound";
+
+/**
+ * An ExecSync past its timeout, in containerd's words ("timeout %v exceeded: %w",
+ * container_execsync.go), the duration as Go prints it: 1 → "1s", 90 → "1m30s", 3600 → "1h0m0s".
+ */
+export function execTimeoutError(timeoutSeconds: number): CriError {
+  const h = Math.floor(timeoutSeconds / 3600);
+  const m = Math.floor((timeoutSeconds % 3600) / 60);
+  const s = `${timeoutSeconds % 60}s`;
+  const duration = h > 0 ? `${h}h${m}m${s}` : m > 0 ? `${m}m${s}` : s;
+  return new CriError(
+    "DeadlineExceeded",
+    `failed to exec in container: timeout ${duration} exceeded: context deadline exceeded`,
+  );
+}

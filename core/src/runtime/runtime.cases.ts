@@ -674,6 +674,67 @@ export function describeRuntimeContract(
       });
     });
 
+    // ExecSync as containerd serves it (internal/cri/server/container_execsync.go): the exit code
+    // is part of the answer, a timeout is an error (gRPC DeadlineExceeded), and only a running
+    // container takes commands. Both runtimes read these commands alike (fake/exec.ts).
+    describe("execSync", () => {
+      it("returns stdout, stderr and the exit code; a non-zero exit code is an answer, not an error", async () => {
+        const { containerId } = await podWith(t, "exec", t.programs.sleeper);
+        await untilState(t, containerId, "CONTAINER_RUNNING", "the sleeper");
+        const ok = await done(t, t.runtime.execSync(containerId, ["true"], 5), "execSync(true)");
+        expect(ok, "execSync(true)").toEqual({ stdout: "", stderr: "", exitCode: 0 });
+        const failed = await done(
+          t,
+          t.runtime.execSync(containerId, ["sh", "-c", "echo out; echo err >&2; exit 3"], 5),
+          "execSync(sh -c 'echo out; echo err >&2; exit 3')",
+        );
+        expect(failed, "a command that prints and exits with 3").toEqual({
+          stdout: "out\n",
+          stderr: "err\n",
+          exitCode: 3,
+        });
+      });
+
+      it("a command that outlasts its timeout fails with DeadlineExceeded", async () => {
+        const { containerId } = await podWith(t, "exec-slow", t.programs.sleeper);
+        await untilState(t, containerId, "CONTAINER_RUNNING", "the sleeper");
+        const error = await criError(
+          t,
+          t.runtime.execSync(containerId, ["sleep", "30"], 1),
+          "execSync(sleep 30) with a 1 s timeout",
+          "DeadlineExceeded",
+        );
+        expect(error.message, "the timeout's message names it").toContain("timeout 1s exceeded");
+      });
+
+      it("a container that is not running takes no commands; an unknown one is NotFound", async () => {
+        const { containerId: created } = await podWith(t, "exec-created", t.programs.sleeper, {
+          start: false,
+        });
+        await criError(
+          t,
+          t.runtime.execSync(created, ["true"], 1),
+          "execSync in a created container",
+        );
+        const { containerId: exited } = await podWith(t, "exec-exited", t.programs.exiter(0));
+        await untilState(t, exited, "CONTAINER_EXITED", "the exiter");
+        const error = await criError(
+          t,
+          t.runtime.execSync(exited, ["true"], 1),
+          "execSync in an exited container",
+        );
+        expect(error.message, "containerd's words").toContain(
+          "container is in CONTAINER_EXITED state",
+        );
+        await criError(
+          t,
+          t.runtime.execSync("no-such-container", ["true"], 1),
+          "execSync(unknown id)",
+          "NotFound",
+        );
+      });
+    });
+
     describe("images", () => {
       it("pullImage of an unknown image fails with CriError NotFound", async () => {
         await criError(
@@ -733,6 +794,45 @@ export function describeRuntimeContract(
         expect(await t.runtime.listImages(), "listImages after removeImage").toEqual([]);
         await done(t, t.runtime.removeImage(spec), "a second removeImage (idempotent)");
       });
+    });
+
+    it("listContainerStats: CPU and memory for a running container, none for an exited one; filters", async () => {
+      const running = await podWith(t, "stats-running", t.programs.sleeper);
+      const exited = await podWith(t, "stats-exited", t.programs.exiter(0));
+      await untilState(t, exited.containerId, "CONTAINER_EXITED", "the exiter");
+      const { startedAt } = await t.runtime.containerStatus(running.containerId);
+
+      const all = await t.runtime.listContainerStats();
+      expect(ids(all.map((s) => s.attributes)), "listContainerStats(): every container").toEqual(
+        [running.containerId, exited.containerId].sort(),
+      );
+      const live = all.find((s) => s.attributes.id === running.containerId);
+      expect(live?.attributes.metadata, "the running container's metadata").toEqual({
+        name: "main",
+        attempt: 0,
+      });
+      expect(live?.attributes.labels[CONTAINER_NAME_LABEL], "its labels").toBe("main");
+      for (const [what, value, at] of [
+        ["cpu.usageCoreNanoSeconds", live?.cpu?.usageCoreNanoSeconds, live?.cpu?.timestamp],
+        ["memory.workingSetBytes", live?.memory?.workingSetBytes, live?.memory?.timestamp],
+      ] as const) {
+        expect(value, `the running container's ${what}: a count`).toBeGreaterThanOrEqual(0);
+        expect(at, `${what}'s timestamp: at or after the start`).toBeGreaterThanOrEqual(startedAt);
+      }
+      const dead = all.find((s) => s.attributes.id === exited.containerId);
+      expect(dead?.cpu, "an exited container's cpu (nothing runs to measure)").toBeUndefined();
+      expect(dead?.memory, "an exited container's memory").toBeUndefined();
+
+      const byId = await t.runtime.listContainerStats({ id: running.containerId });
+      expect(ids(byId.map((s) => s.attributes)), "filter by id").toEqual([running.containerId]);
+      const bySandbox = await t.runtime.listContainerStats({ podSandboxId: exited.sandboxId });
+      expect(ids(bySandbox.map((s) => s.attributes)), "filter by podSandboxId").toEqual([
+        exited.containerId,
+      ]);
+      const byLabel = await t.runtime.listContainerStats({
+        labelSelector: { [CONTAINER_NAME_LABEL]: "no-such-container" },
+      });
+      expect(byLabel, "a label selector nothing matches").toEqual([]);
     });
 
     it("logs: a container's stdout and stderr lines are written in the CRI log format", async (context) => {

@@ -9,7 +9,7 @@
 import { request as httpsRequest } from "node:https";
 import type { KubeObject, Status } from "../../api/object.ts";
 import { BUILTIN_TYPES, type ResourceType } from "../../api/scheme.ts";
-import { ApiError, badRequest, methodNotAllowed } from "../errors.ts";
+import { ApiError, badRequest, internalError, methodNotAllowed } from "../errors.ts";
 import type { ApiServer } from "../server.ts";
 import type { ResourceContext } from "./resources.ts";
 
@@ -78,7 +78,20 @@ export async function servePodLog(
         key: kubelet.keyPem,
       },
       (answer) => {
-        ctx.res.writeHead(answer.statusCode ?? 502, {
+        const code = answer.statusCode ?? 502;
+        if (code < 200 || code > 206) {
+          // The kubelet refused: its words become the API's error (GenericHttpResponseChecker).
+          const chunks: Buffer[] = [];
+          let size = 0;
+          answer.on("data", (chunk: Buffer) => {
+            if (size < MAX_ERROR_BODY) chunks.push(chunk.subarray(0, MAX_ERROR_BODY - size));
+            size += chunk.length;
+          });
+          answer.on("end", () => reject(kubeletError(code, Buffer.concat(chunks).toString())));
+          answer.on("error", (error) => reject(internalError(error)));
+          return;
+        }
+        ctx.res.writeHead(code, {
           "Content-Type": answer.headers["content-type"] ?? "text/plain",
           "Cache-Control": "no-cache, private",
         });
@@ -130,6 +143,27 @@ function kubeletAddress(node: KubeObject): { host: string; port: number } {
     host: address.address,
     port: status.daemonEndpoints?.kubeletEndpoint?.Port ?? KUBELET_PORT,
   };
+}
+
+/** GenericHttpResponseChecker reads at most this much of an error answer (maxReadLength). */
+const MAX_ERROR_BODY = 50_000;
+
+/**
+ * A kubelet's error answer as the API's error: 400 is BadRequest with the kubelet's text (so
+ * `kubectl logs --previous` prints `previous terminated container "x" in pod "y" not found`),
+ * 500 an InternalError; any other code keeps its code and the kubelet's text.
+ */
+function kubeletError(code: number, body: string): ApiError {
+  if (code === 400) return badRequest(body);
+  if (code === 500) return internalError(new Error(body));
+  return new ApiError({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message: body,
+    code,
+  });
 }
 
 /** What kubectl shows when the kubelet cannot be reached: `Error from server: Get "...": ...`. */

@@ -10,6 +10,7 @@
  * marked Unknown at the next look, so between 50 and 55 s after the last renewal it saw.
  */
 
+// #region nodeLifecycleDefaults
 export interface NodeLifecycleOptions {
   /** --node-monitor-period: how often node health is checked. */
   nodeMonitorPeriodMs?: number;
@@ -43,6 +44,7 @@ export const NODE_LIFECYCLE_DEFAULTS: ResolvedNodeLifecycleOptions = {
   largeClusterSizeThreshold: 50,
   unhealthyZoneThreshold: 0.55,
 };
+// #endregion nodeLifecycleDefaults
 
 /** The options with defaults filled in; a negative or non-finite value is an error naming it. */
 export function resolveNodeLifecycleOptions(

@@ -19,7 +19,8 @@
  * of a grace period) has one event in the scheduler all runtimes on the clock share (scheduler.ts).
  *
  * Test hooks: `kill` ends a running container as if its process died; `failNext` makes the next
- * call of a method throw; `logLines` reads what containers printed when `keepLogs` is set.
+ * call of a method throw; `logLines` reads what containers printed when `keepLogs` is set; the
+ * `exec` option decides what ExecSync calls do (exec.ts), so probes can be made to fail.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -31,8 +32,12 @@ import {
   type ContainerFilter,
   type ContainerRuntime,
   type ContainerState,
+  type ContainerStats,
+  type ContainerStatsFilter,
   type ContainerStatus,
   CriError,
+  type ExecSyncResponse,
+  execTimeoutError,
   type Image,
   type ImageSpec,
   type PodSandbox,
@@ -42,6 +47,7 @@ import {
   type PodSandboxStatus,
 } from "../cri.ts";
 import { type BehaviorRule, type ContainerBehavior, defaultBehavior } from "./behavior.ts";
+import { defaultExec, type ExecRule } from "./exec.ts";
 import { DEFAULT_IMAGES, type FakeImage, FakeImageStore } from "./images.ts";
 import { PodAddressAllocator } from "./ipam.ts";
 import { type ScheduledEvent, type Scheduler, schedulerFor } from "./scheduler.ts";
@@ -58,10 +64,24 @@ export interface FakeRuntimeOptions {
   startDelayMs?: number;
   /** Each container's behaviour; where it answers undefined, defaultBehavior decides. */
   behavior?: BehaviorRule;
+  /** What each ExecSync call does (exec.ts); where it answers undefined, defaultExec decides. */
+  exec?: ExecRule;
   /** Keep what containers print, as CRI log lines, for logLines(). Default false: at 10,000 pods it is memory for nothing. */
   keepLogs?: boolean;
   /** The pod CIDR to start with; the kubelet otherwise sets it through updateRuntimeConfig. */
   podCIDR?: string;
+  /**
+   * What ListContainerStats reports for a running container, from its config and how long it
+   * has run. Default: zero CPU and memory. One busy core with 32 MiB:
+   * `(_, ranMs) => ({ usageCoreNanoSeconds: ranMs * 1_000_000, workingSetBytes: 32 * 2 ** 20 })`.
+   */
+  stats?: (config: ContainerConfig, ranMs: number) => FakeContainerUsage;
+}
+
+/** A fake container's CPU (cumulative core-nanoseconds) and working set. */
+export interface FakeContainerUsage {
+  usageCoreNanoSeconds: number;
+  workingSetBytes: number;
 }
 
 /** The methods failNext can make fail. */
@@ -73,7 +93,8 @@ export type FakeRuntimeCall =
   | "startContainer"
   | "stopContainer"
   | "removeContainer"
-  | "pullImage";
+  | "pullImage"
+  | "execSync";
 
 /** cri-api's testing FakeRuntimeService reports these, so kubemark's hollow nodes do too. */
 const RUNTIME_NAME = "fakeRuntime";
@@ -400,7 +421,80 @@ export class FakeRuntime implements ContainerRuntime {
     }
     return listed;
   }
+
+  /** Every matching container; CPU and memory, from the `stats` option, only while it runs. */
+  async listContainerStats(filter: ContainerStatsFilter = {}): Promise<ContainerStats[]> {
+    const now = this.clock.now();
+    const stats: ContainerStats[] = [];
+    for (const listed of await this.listContainers(filter)) {
+      const c = this.container(listed.id);
+      const entry: ContainerStats = {
+        attributes: {
+          id: c.id,
+          metadata: listed.metadata,
+          labels: listed.labels,
+          annotations: listed.annotations,
+        },
+      };
+      if (c.state === "CONTAINER_RUNNING") {
+        const usage = this.options.stats?.(c.config, now - c.startedAt);
+        entry.cpu = { timestamp: now, usageCoreNanoSeconds: usage?.usageCoreNanoSeconds ?? 0 };
+        entry.memory = { timestamp: now, workingSetBytes: usage?.workingSetBytes ?? 0 };
+      }
+      stats.push(entry);
+    }
+    return stats;
+  }
   // #endregion fake-containers
+
+  // #region fake-exec
+  /**
+   * Does what the `exec` rule (or defaultExec) says, on the runtime's clock. A command that
+   * would outlast `timeoutSeconds` (0: no limit) fails with DeadlineExceeded when the timeout
+   * is up; one whose container stops while it runs ends with 137, killed with it.
+   */
+  async execSync(
+    containerId: string,
+    cmd: string[],
+    timeoutSeconds: number,
+  ): Promise<ExecSyncResponse> {
+    this.ensureOpen();
+    this.injected("execSync");
+    const container = this.container(containerId);
+    if (cmd.length === 0 || cmd[0] === "") {
+      throw new CriError("InvalidArgument", "ExecSync needs a command: cmd is empty");
+    }
+    if (container.state !== "CONTAINER_RUNNING") {
+      // containerd's words (internal/cri/server/container_execsync.go).
+      throw new CriError(
+        "FailedPrecondition",
+        `failed to exec in container: container is in ${container.state} state`,
+      );
+    }
+    const pod = this.sandboxes.get(container.sandboxId)?.config.metadata;
+    const outcome =
+      this.options.exec?.({
+        containerId,
+        containerName: container.config.metadata.name,
+        podName: pod?.name ?? "",
+        podNamespace: pod?.namespace ?? "",
+        cmd: [...cmd],
+      }) ?? defaultExec(cmd);
+    const timeoutMs = timeoutSeconds * 1000;
+    const runsMs = outcome === "hang" ? Number.POSITIVE_INFINITY : (outcome.afterMs ?? 0);
+    if (timeoutMs > 0 && runsMs >= timeoutMs) {
+      await this.wait(timeoutMs);
+      throw execTimeoutError(timeoutSeconds);
+    }
+    // A command with no timeout that never ends never answers, as a real one would.
+    if (outcome === "hang") return new Promise<never>(() => undefined);
+    await this.wait(runsMs);
+    const { stdout = "", stderr = "", exitCode } = outcome;
+    // Its container stopped under it: killed with it, as a PID namespace's processes are.
+    if (container.state !== "CONTAINER_RUNNING") return { stdout, stderr, exitCode: EXIT_SIGKILL };
+    return { stdout, stderr, exitCode };
+  }
+  // #endregion fake-exec
 
   async pullImage(image: ImageSpec): Promise<string> {
     this.ensureOpen();

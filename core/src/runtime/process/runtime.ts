@@ -18,6 +18,9 @@
  *   CONTAINER_EXITED with exit code 255 and reason "Unknown", as in containerd (shims.ts).
  * - Stop is SIGTERM to the container's process group, then SIGKILL once the grace period is over
  *   (timeout 0: SIGKILL at once); it resolves when the exit is recorded.
+ * - ExecSync runs a host process with the container's environment and working directory, in a
+ *   process group of its own that is killed at the timeout or when the container stops
+ *   (exec-sync.ts).
  * - Stopping or removing what does not exist succeeds (CRI: those calls are idempotent); status
  *   of an unknown ID and starting one fail with CriError NotFound.
  *
@@ -36,6 +39,8 @@ import {
   type ContainerFilter,
   type ContainerRuntime,
   type ContainerState,
+  type ContainerStats,
+  type ContainerStatsFilter,
   type ContainerStatus,
   CriError,
   type Image,
@@ -50,6 +55,7 @@ import { hostArgv, resolveProcess } from "../images/process-args.ts";
 import type { ResolvedImage } from "../images/store.ts";
 import { HostLocalIpam, hostLocalRange } from "../ipam.ts";
 import { containerEnv, hostWorkingDir, resolvConf, rootLinks } from "./container-spec.ts";
+import { execInContainer } from "./exec-sync.ts";
 import { isNotFound, newId, readJson, writeJsonAtomic } from "./files.ts";
 import { DiskIpamStore } from "./ipam-store.ts";
 import { Poller, PollTimeoutError } from "./poller.ts";
@@ -63,6 +69,7 @@ import {
   type SandboxRecord,
 } from "./records.ts";
 import { observe, recordShimLost, START_ERROR_REASON, signalGroup, spawnShim } from "./shims.ts";
+import { groupUsage } from "./stats.ts";
 
 /** The part of the node's image store CreateContainer needs: a pulled image's files and config. */
 export interface ImageResolver {
@@ -432,6 +439,61 @@ export class ProcessRuntime implements ContainerRuntime {
       });
     }
     return found;
+  }
+
+  /**
+   * Every matching container; CPU and memory (stats.ts) only for a running one whose recorded
+   * process is still the one the shim started, summed over its process group.
+   */
+  async listContainerStats(filter: ContainerStatsFilter = {}): Promise<ContainerStats[]> {
+    const containers = await this.listContainers(filter);
+    const leaders = new Map<string, number>();
+    for (const c of containers) {
+      if (c.state !== "CONTAINER_RUNNING") continue;
+      const state = await this.state(c.id).catch(() => undefined);
+      if (state?.pid !== undefined && isAlive(state.pid, state.pidStartTicks)) {
+        leaders.set(c.id, state.pid);
+      }
+    }
+    const usage = await groupUsage(new Set(leaders.values()));
+    const now = this.clock.now();
+    return containers.map((c) => {
+      const { id, metadata, labels, annotations } = c;
+      const entry: ContainerStats = { attributes: { id, metadata, labels, annotations } };
+      const group = usage.get(leaders.get(id) ?? -1);
+      if (group !== undefined) {
+        entry.cpu = { timestamp: now, usageCoreNanoSeconds: group.usageCoreNanoSeconds };
+        entry.memory = { timestamp: now, workingSetBytes: group.workingSetBytes };
+      }
+      return entry;
+    });
+  }
+
+  /**
+   * Runs `cmd` as a host process with the container's environment and working directory
+   * (exec-sync.ts). Only a running container takes commands; the message is containerd's
+   * (container_execsync.go), which sends it with no gRPC code of its own (Unknown) —
+   * FailedPrecondition here says what it means.
+   */
+  async execSync(containerId: string, cmd: string[], timeoutSeconds: number) {
+    const record = await this.record(containerId);
+    if (record === undefined) throw notFound("container", containerId);
+    const state = await this.state(containerId);
+    if (state.status !== "running") {
+      throw new CriError(
+        "FailedPrecondition",
+        `failed to exec in container: container is in ${STATES[state.status]} state`,
+      );
+    }
+    return execInContainer({
+      cmd,
+      env: record.process.env,
+      cwd: record.process.cwd,
+      timeoutSeconds,
+      clock: this.clock,
+      isRunning: async () =>
+        (await this.state(containerId).catch(() => undefined))?.status === "running",
+    });
   }
 
   pullImage(image: ImageSpec): Promise<string> {
