@@ -13,9 +13,9 @@
  * Everything started is stopped and the data directory deleted, on error too.
  */
 import { readFile } from "node:fs/promises";
-import { request } from "node:http";
 import { join } from "node:path";
 import type { Pod } from "@tinykube/core/api/types";
+import { isAlive } from "@tinykube/core/runtime/process/proc";
 import { NODE, openStage, type Say, type Stage, until } from "./stage.ts";
 
 export interface ChapterFacts {
@@ -166,7 +166,7 @@ async function story(stage: Stage): Promise<ChapterFacts> {
     say("[you] kubectl delete pod web (grace period 30 s)");
     await stage.pods.delete("web");
     await until(() => !stage.seenPods.has("web"), "web deleted", 35_000);
-    const processGone = !alive(lastPid);
+    const processGone = !isAlive(lastPid);
     say(
       `[observer] web is gone from the API; process ${lastPid} ${processGone ? "has exited" : "still runs!"}`,
     );
@@ -257,26 +257,7 @@ async function pidOf(stage: Stage, containerID: string): Promise<number> {
   return state.pid;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request(url, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
+const httpGet = (url: string) => fetch(url).then((r) => r.text());
 
 const indent = (text: string) =>
   text

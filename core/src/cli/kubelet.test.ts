@@ -16,6 +16,7 @@ import { describeCertificate } from "../apiserver/pki.ts";
 import { builtinType } from "../client/factory.ts";
 import { RestClient } from "../client/rest.ts";
 import { eventually } from "../controllers/testing.ts";
+import { isAlive } from "../runtime/process/proc.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/tinykube.mjs");
 
@@ -28,15 +29,6 @@ async function processesUnder(dir: string): Promise<number[]> {
     if (cmdline.includes(dir)) pids.push(Number(entry));
   }
   return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const STATIC_MANIFEST = `apiVersion: v1
@@ -213,12 +205,12 @@ describe("tinykube kubelet: a node joining from its own process", () => {
     const kubeletExit = new Promise<number | null>((r) => kubelet.once("exit", r));
     kubelet.kill("SIGTERM");
     expect(await kubeletExit, kubeletOut.join("")).toBe(0);
-    expect(alive(kubelet.pid as number), "the kubelet process").toBe(false);
+    expect(isAlive(kubelet.pid as number), "the kubelet process").toBe(false);
     expect(await processesUnder(rootDir), "node-9's shims and containers").toEqual([]);
     const upExit = new Promise<number | null>((r) => up.once("exit", r));
     up.kill("SIGTERM");
     expect(await upExit, upOut.join("")).toBe(0);
-    expect(alive(up.pid as number), "the up process").toBe(false);
+    expect(isAlive(up.pid as number), "the up process").toBe(false);
     expect(await processesUnder(dir), "anything started from the test's directory").toEqual([]);
   }, 180_000);
 

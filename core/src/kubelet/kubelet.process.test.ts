@@ -2,7 +2,6 @@
  * The kubelet on the process runtime: real processes from the project's images, a real API
  * server, real time. Every process a test started is killed by pid afterwards.
  */
-import { request } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Pod } from "../api/types.ts";
@@ -18,17 +17,7 @@ import { type KubeletTestCluster, podOn, startKubeletTestCluster } from "./testi
 
 const POD_CIDR = "127.128.9.0/24";
 
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request(url, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
+const httpGet = (url: string) => fetch(url).then((r) => r.text());
 
 const containerIdOf = (pod: Pod) =>
   String(pod.status?.containerStatuses?.[0]?.containerID).replace("tinykube://", "");

@@ -10,22 +10,14 @@
  * .2 … .254 (253 addresses). allocate() → .2, allocate() → .3; release(.2); allocate() → .4, not
  * .2; after .254 the search wraps to .2.
  *
- * IPv4 only, held in memory: the fake runtime's addresses are as real as its containers.
+ * IPv4 only, held in memory and synchronous — the process runtime's HostLocalIpam (../ipam.ts)
+ * persists each claim, which thousands of hollow nodes do not need: the fake runtime's addresses
+ * are as real as its containers.
  */
 import { CriError } from "../cri.ts";
+import { formatIpv4 as formatIPv4, parseIpv4 as parseIPv4 } from "../ipam.ts";
 
 const MAX_PREFIX = 30; // a /31 or /32 has no room for a gateway and a pod
-
-function parseIPv4(text: string): number | undefined {
-  const octets = text.split(".");
-  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
-    return undefined;
-  }
-  return octets.reduce((n, o) => n * 256 + Number(o), 0);
-}
-
-const formatIPv4 = (n: number): string =>
-  [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 
 export class PodAddressAllocator {
   /** First and last address that may be handed out (gateway + 1 … broadcast − 1), as numbers. */
