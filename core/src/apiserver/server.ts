@@ -48,6 +48,9 @@ import { Registry } from "./registry/registry.ts";
 import type { Strategy } from "./registry/strategy.ts";
 import { WatchCache, type WatchCacheOptions } from "./storage/watch-cache.ts";
 
+/** How long an idle keep-alive connection stays open: kube-apiserver's IdleTimeout. */
+const IDLE_TIMEOUT_MS = 90_000;
+
 /** What /version reports: a real Kubernetes version, so version-aware clients behave. */
 export const VERSION = {
   major: "1",
@@ -397,6 +400,11 @@ export class ApiServer {
         void this.handle(req, res);
       },
     );
+    // kube-apiserver keeps an idle connection 90 s (secure_serving.go IdleTimeout, "matches
+    // http.DefaultTransport keep-alive timeout"); Node's default, 5 s, is shorter than many
+    // clients' pauses (a kubelet's 10 s between lease renewals), so a client reusing its
+    // connection races the server closing it and, on a busy machine, loses with ECONNRESET.
+    server.keepAliveTimeout = IDLE_TIMEOUT_MS;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
