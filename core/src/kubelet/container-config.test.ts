@@ -1,5 +1,5 @@
 /**
- * What a container is given — environment, volumes, expanded command — and what the kubelet says
+ * What a container is given — environment, volumes, DNS, expanded command — and what the kubelet says
  * when it cannot be given it: on the process runtime (the container prints what it sees) and on
  * the fake runtime with a fake clock (CreateContainerConfigError, FailedMount, the events).
  */
@@ -61,6 +61,11 @@ describe("a container's environment and volumes", () => {
       rootDir: join(root, "kubelet"),
       podCIDR: "127.128.9.0/24",
       relistPeriodMs: 200,
+      dns: {
+        clusterDNS: ["127.96.0.10"],
+        port: 1053,
+        hostResolvConf: "nameserver 192.0.2.53\nsearch example.org\n",
+      },
     });
     stops.push(
       () => runtime.close(),
@@ -80,6 +85,8 @@ describe("a container's environment and volumes", () => {
       "cat $TINYKUBE_ROOT/etc/app/app.yaml",
       "cat $TINYKUBE_ROOT/etc/secret/password; echo",
       "echo written > $TINYKUBE_ROOT/scratch/out && cat $TINYKUBE_ROOT/scratch/out",
+      'echo "dns=$TINYKUBE_DNS_SERVERS search=$TINYKUBE_DNS_SEARCH options=$TINYKUBE_DNS_OPTIONS"',
+      "cat $TINYKUBE_ROOT/etc/resolv.conf",
     ].join("; ");
     await cluster.pods.create(
       podOn(
@@ -141,6 +148,11 @@ describe("a container's environment and volumes", () => {
       "greeting: hello",
       "s3cret",
       "written",
+      "dns=127.96.0.10:1053 search=default.svc.cluster.local svc.cluster.local cluster.local example.org options=ndots:5",
+      // The sandbox's resolv.conf, as the kubelet's ClusterFirst policy makes it.
+      "search default.svc.cluster.local svc.cluster.local cluster.local example.org",
+      "nameserver 127.96.0.10",
+      "options ndots:5",
     ]);
   });
 

@@ -42,6 +42,7 @@ import type { ContainerRuntime } from "../runtime/cri.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
 import { messageOf } from "../util/errors.ts";
 import { Backoff, INITIAL_BACKOFF_MS } from "./backoff.ts";
+import { parseResolvConf } from "./dns-config.ts";
 import type { ConfigMapLike, EnvObjects, SecretLike } from "./env.ts";
 import { isMirrorPod, isStaticPod, MirrorPods, podFullName } from "./mirror-pods.ts";
 import { NodeStatusReporter } from "./node-status.ts";
@@ -80,6 +81,11 @@ export interface KubeletOptions {
   /** Sets the pod CIDR directly instead of waiting for the Node's spec.podCIDR (tests). */
   podCIDR?: string;
   capacity?: Record<string, string>;
+  /**
+   * The cluster DNS pods are told about (KubeletConfiguration clusterDNS and clusterDomain), the
+   * port it serves on (53, or 1053 without root), and the host's resolv.conf text (resolvConf).
+   */
+  dns?: { clusterDNS: string[]; clusterDomain?: string; port?: number; hostResolvConf?: string };
   /** false: probe workers start at once instead of at a random point of their first period. */
   probeJitter?: boolean;
   /** Events on pods (Pulling, Created, Started, Killing, ...); default true. */
@@ -193,6 +199,20 @@ export class Kubelet {
       hostIP: o.address,
       nodeAllocatable: o.capacity ?? DEFAULT_CAPACITY,
       objects: apiObjects(o.client),
+      ...(o.dns
+        ? {
+            dns: {
+              clusterDNS: o.dns.clusterDNS,
+              clusterDomain: o.dns.clusterDomain ?? "cluster.local",
+              hostResolvConf:
+                o.dns.hostResolvConf === undefined
+                  ? undefined
+                  : parseResolvConf(o.dns.hostResolvConf),
+              nodeIPs: [o.address],
+              port: o.dns.port ?? 53,
+            },
+          }
+        : {}),
       services: () => this.serviceInformer.indexer.list(),
       ...(recorder
         ? { event: (pod, type, reason, message) => recorder.event(pod, type, reason, message) }

@@ -20,6 +20,12 @@ import type { Clock } from "../util/clock.ts";
 import { messageOf } from "../util/errors.ts";
 import type { Backoff } from "./backoff.ts";
 import {
+  type DnsConfigEvent,
+  dnsEnvironment,
+  type KubeletDnsSettings,
+  podDnsConfig,
+} from "./dns-config.ts";
+import {
   ContainerConfigError,
   type EnvObjects,
   expandContainerCommand,
@@ -61,6 +67,11 @@ export interface SyncContext {
   mountBackoff: Backoff;
   /** What the prober reported (liveness and startup failures restart a container). */
   probes?: ProbeVerdicts;
+  /**
+   * The cluster DNS (KubeletConfiguration clusterDNS, clusterDomain, resolvConf) and the port it
+   * serves on; absent, sandboxes get no DNS config (the runtime's default).
+   */
+  dns?: KubeletDnsSettings & { port: number };
   /** Records an event on the pod (kubectl describe pod); absent, nothing is recorded. */
   event?: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => void;
 }
@@ -149,7 +160,7 @@ export async function syncPod(ctx: SyncContext, pod: Pod, state: RuntimePod): Pr
   }
 
   // 4. The sandbox.
-  const sandboxConfig = sandboxConfigFor(ctx, pod, actions.attempt);
+  const { config: sandboxConfig, dnsEvents } = sandboxConfigFor(ctx, pod, actions.attempt);
   let sandboxId = actions.sandboxId;
   let podIP = state.sandboxes[0]?.network.ip ?? "";
   if (actions.createSandbox) {
@@ -157,6 +168,7 @@ export async function syncPod(ctx: SyncContext, pod: Pod, state: RuntimePod): Pr
       ctx.log(`pod ${podKey(pod)}: network is not ready: the node has no pod CIDR yet`);
       return outcome;
     }
+    for (const e of dnsEvents) if (e.on === "pod") ctx.event?.(pod, e.type, e.reason, e.message);
     sandboxId = await ctx.runtime.runPodSandbox(sandboxConfig);
     podIP = (await ctx.runtime.podSandboxStatus(sandboxId)).network.ip;
     ctx.log(`pod ${podKey(pod)}: sandbox ${sandboxId} at ${podIP}`);
@@ -308,6 +320,14 @@ async function startContainer(
     // The pod worker retries a failed sync after its back-off period (10 s).
     return { reason: "CreateContainerConfigError", message: error.message, retryAfterMs: 10_000 };
   }
+  // Where the pod's resolver is, for programs that cannot read the sandbox's resolv.conf
+  // (dns-config.ts DNS_ENV); the container's own variables win.
+  const dnsConfig = sandbox.sandboxConfig.dnsConfig;
+  if (dnsConfig && ctx.dns) {
+    for (const { name, value } of dnsEnvironment(dnsConfig, ctx.dns)) {
+      if (!env.has(name)) env.set(name, value);
+    }
+  }
   const { command, args } = expandContainerCommand(container, env);
 
   const restartCount = latest ? restartCountOf(latest) + 1 : 0;
@@ -368,16 +388,26 @@ export async function killPod(
 }
 // #endregion killPod
 
-function sandboxConfigFor(ctx: SyncContext, pod: Pod, attempt: number): PodSandboxConfig {
+/** The sandbox's config, with the pod's DNS (dnsConfigurer.GetPodDNS) and its events. */
+function sandboxConfigFor(
+  ctx: SyncContext,
+  pod: Pod,
+  attempt: number,
+): { config: PodSandboxConfig; dnsEvents: DnsConfigEvent[] } {
   const name = pod.metadata.name as string;
   const namespace = (pod.metadata.namespace as string | undefined) ?? "default";
   const uid = pod.metadata.uid as string;
+  const dns = ctx.dns ? podDnsConfig(pod, ctx.dns) : undefined;
   return {
-    metadata: { name, namespace, uid, attempt },
-    hostname: pod.spec.hostname ?? name,
-    logDirectory: `${ctx.rootDir}/pods/${namespace}_${name}_${uid}`,
-    labels: podLabels(pod),
-    annotations: { ...(pod.metadata.annotations as Record<string, string> | undefined) },
+    config: {
+      metadata: { name, namespace, uid, attempt },
+      hostname: pod.spec.hostname ?? name,
+      logDirectory: `${ctx.rootDir}/pods/${namespace}_${name}_${uid}`,
+      labels: podLabels(pod),
+      annotations: { ...(pod.metadata.annotations as Record<string, string> | undefined) },
+      ...(dns ? { dnsConfig: dns.config } : {}),
+    },
+    dnsEvents: dns?.events ?? [],
   };
 }
 

@@ -28,6 +28,10 @@
  *     kubelet may do what system:node allows on any node.
  *   - system:coredns is kubeadm's CoreDNS role (an add-on, not bootstrap policy) without the
  *     endpoints and pods tinykube's DNS server does not read.
+ *   - system:ingress-controller is ingress-nginx's ClusterRole (an add-on too: its Helm chart's
+ *     clusterrole.yaml and controller-role.yaml), without what tinykube's ingress controller does not
+ *     read (configmaps, endpoints, nodes, pods, namespaces, leases), bound to the ServiceAccount
+ *     kube-system/ingress-controller.
  */
 import {
   AUTHENTICATED_GROUP,
@@ -56,6 +60,8 @@ export const COMPONENT_USERS = {
   proxy: "system:kube-proxy",
   /** The ServiceAccount kube-system/coredns, as a username. */
   dns: "system:serviceaccount:kube-system:coredns",
+  /** The ServiceAccount kube-system/ingress-controller, as a username. */
+  ingress: "system:serviceaccount:kube-system:ingress-controller",
 } as const;
 
 const AGGREGATE_TO_ADMIN = "rbac.authorization.k8s.io/aggregate-to-admin";
@@ -143,6 +149,9 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding("system:node", [group(NODES_GROUP)]),
     binding("system:coredns", [
       { kind: "ServiceAccount", name: "coredns", namespace: "kube-system" },
+    ]),
+    binding("system:ingress-controller", [
+      { kind: "ServiceAccount", name: "ingress-controller", namespace: "kube-system" },
     ]),
     ...controllerRoles().map((role) => binding(role.metadata.name ?? "", [controllerManager])),
   ];
@@ -329,6 +338,16 @@ function componentRoles(): ClusterRole[] {
     clusterRole("system:coredns", [
       rule(["list", "watch"], [CORE], ["services", "namespaces"]),
       rule(["list", "watch"], [DISCOVERY], ["endpointslices"]),
+    ]),
+    // The ingress controller: Ingresses of its classes, the Services and endpoints they name, the
+    // TLS Secrets; it writes only Ingress status (with PUT: update, not patch) and events.
+    clusterRole("system:ingress-controller", [
+      rule(READ, [NETWORKING], ["ingresses", "ingressclasses"]),
+      rule(["update"], [NETWORKING], ["ingresses/status"]),
+      rule(READ, [CORE], ["services"]),
+      rule(READ, [DISCOVERY], ["endpointslices"]),
+      rule(["list", "watch"], [CORE], ["secrets"]),
+      rule(["create", "patch"], [CORE], ["events"]),
     ]),
   ];
 }
