@@ -30,7 +30,19 @@ function up(
   dir: string,
   extra: string[] = [],
 ): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-  const args = [bin, "up", "--data-dir", dir, "--port", "0", "--nodes", "0", ...extra];
+  const args = [
+    bin,
+    "up",
+    "--data-dir",
+    dir,
+    "--port",
+    "0",
+    "--nodes",
+    "0",
+    "--addons",
+    "none",
+    ...extra,
+  ];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });

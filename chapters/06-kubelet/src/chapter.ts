@@ -155,10 +155,11 @@ async function story(stage: Stage): Promise<ChapterFacts> {
     // 7. Logs, through the API server from the kubelet.
     const current = await stage.apiGet("/api/v1/namespaces/default/pods/web/log?tailLines=2");
     const previous = await stage.apiGet(
-      "/api/v1/namespaces/default/pods/web/log?previous=true&tailLines=2",
+      // Six lines: the readiness probe's requests interleave with the liveness probe's.
+      "/api/v1/namespaces/default/pods/web/log?previous=true&tailLines=6",
     );
     say(`[you] kubectl logs web --tail=2 →\n${indent(current.body)}`);
-    say(`[you] kubectl logs web --previous --tail=2 →\n${indent(previous.body)}\n`);
+    say(`[you] kubectl logs web --previous --tail=6 →\n${indent(previous.body)}\n`);
 
     // 8. Deletion.
     const last = statusOf(stage.seenPods.get("web")) as ContainerStatus;

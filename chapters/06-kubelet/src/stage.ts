@@ -32,6 +32,8 @@ export type Say = (line: string) => void;
 export const NODE = "node-1";
 /** The node's address on the loopback network (DESIGN.md): node i is 127.1.0.i. */
 export const NODE_IP = "127.1.0.1";
+/** Node IPAM's --cluster-cidr for the chapter: the node gets its first /24. */
+export const CHAPTER_POD_NETWORK = "127.206.0.0/16";
 
 export interface Stage {
   say: Say;
@@ -78,6 +80,9 @@ export async function openStage(say: Say): Promise<Stage> {
       caPem: api.caCertPem,
       token: api.tokenFor("system:kube-controller-manager") as string,
       controllers: ["nodeipam", "nodelifecycle"],
+      // A pod network of the chapter's own, so its pods' addresses never meet those of a
+      // `tinykube up` (127.128.0.0/9) running on the same machine.
+      clusterCIDR: CHAPTER_POD_NETWORK,
       leaderElection: false,
       log: (line) => {
         if (line.includes("podCIDRs")) say(`[controller-manager] ${line}`);

@@ -148,6 +148,8 @@ describe("ensureTokenFile", () => {
       "system:kube-controller-manager",
       "system:kube-scheduler",
       "system:kube-proxy",
+      "system:serviceaccount:kube-system:coredns",
+      "system:serviceaccount:kube-system:ingress-controller",
       "system:node:node-1",
     ]);
     const { records } = parseTokenFile(await readFile(file.path, "utf8"));
@@ -156,6 +158,14 @@ describe("ensureTokenFile", () => {
       ["system:kube-controller-manager", []],
       ["system:kube-scheduler", []],
       ["system:kube-proxy", []],
+      [
+        "system:serviceaccount:kube-system:coredns",
+        ["system:serviceaccounts", "system:serviceaccounts:kube-system"],
+      ],
+      [
+        "system:serviceaccount:kube-system:ingress-controller",
+        ["system:serviceaccounts", "system:serviceaccounts:kube-system"],
+      ],
       ["system:node:node-1", ["system:nodes"]],
     ]);
     for (const r of records) {
@@ -186,6 +196,8 @@ describe("ensureTokenFile", () => {
       "system:kube-controller-manager",
       "system:kube-scheduler",
       "system:kube-proxy",
+      "system:serviceaccount:kube-system:coredns",
+      "system:serviceaccount:kube-system:ingress-controller",
       "system:node:node-2",
     ]);
     const after = await readFile(path, "utf8");

@@ -140,6 +140,12 @@ export function defaultTokenUsers(options: { nodes?: string[] } = {}): TokenUser
     { username: "system:kube-controller-manager", groups: [] },
     { username: "system:kube-scheduler", groups: [] },
     { username: "system:kube-proxy", groups: [] },
+    // The add-ons `tinykube up` runs, as the ServiceAccounts kubeadm and the ingress-nginx chart
+    // run them as (static tokens here, where Kubernetes mounts ServiceAccount tokens).
+    ...["coredns", "ingress-controller"].map((name) => ({
+      username: `system:serviceaccount:kube-system:${name}`,
+      groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system"],
+    })),
     ...(options.nodes ?? []).map((node) => ({
       username: `system:node:${node}`,
       groups: [NODES_GROUP],

@@ -96,7 +96,12 @@ describe("tinykube kubelet: a node joining from its own process", () => {
     dir = await mkdtemp(join(tmpdir(), "tinykube-join-"));
     const dataDir = join(dir, "data");
     const upOut: string[] = [];
-    const up = run(["up", "--data-dir", dataDir, "--port", "0", "--nodes", "1"], upOut);
+    const up = run(
+      // No add-ons: they bind fixed addresses (DNS 127.96.0.10, ingress 127.1.0.1) that another
+      // cluster under test may hold; this test is about the kubelet.
+      ["up", "--data-dir", dataDir, "--port", "0", "--nodes", "1", "--addons", "none"],
+      upOut,
+    );
     const admin = resolveKubeconfig(
       await eventually(
         () => readFile(join(dataDir, "kubeconfig"), "utf8").catch(() => ""),

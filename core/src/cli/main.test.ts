@@ -4,7 +4,9 @@
  * the data directory the only thing they share. Each process is killed by its PID afterwards.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { Resolver } from "node:dns/promises";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -29,6 +31,18 @@ async function processesUnder(dir: string): Promise<number[]> {
   return pids;
 }
 
+/** GET on a connection of its own (no keep-alive), with extra headers. */
+function getOnce(url: string, headers: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
 describe("tinykube up and tinykube scheduler", () => {
   const children: ChildProcess[] = [];
   let dir = "";
@@ -92,6 +106,8 @@ describe("tinykube up and tinykube scheduler", () => {
         "0",
         "--nodes",
         "0",
+        "--addons",
+        "none",
         "--scheduler-config",
         upConfig,
       ],
@@ -234,6 +250,73 @@ describe("tinykube up and tinykube scheduler", () => {
       expect(logs.stdout).toContain(`pod default/${pod.metadata.name} listening on`);
       expect(logs.stdout).toContain("GET / 200");
     }
+
+    // The add-ons: a Service's ClusterIP through kube-proxy, its name through the cluster DNS,
+    // and an Ingress host through the ingress controller all reach both pods.
+    await admin.resource(builtinType("services"), "default").create({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web" },
+      spec: {
+        clusterIP: "127.96.0.50",
+        selector: { app: "web" },
+        ports: [{ name: "http", port: 80, targetPort: 8080 }],
+      },
+    } as never);
+    await admin.resource(builtinType("networking.k8s.io/ingresses"), "default").create({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "web" },
+      spec: {
+        rules: [
+          {
+            host: "web.example",
+            http: {
+              paths: [
+                {
+                  path: "/",
+                  pathType: "Prefix",
+                  backend: { service: { name: "web", port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    } as never);
+    const names = new Set(running.map((p) => p.metadata.name));
+    const answeredBy = (text: string) => /^Hello from (\S+) /.exec(text)?.[1] ?? "";
+    const reachesBoth = async (what: string, get: () => Promise<string>) => {
+      const seen = new Set<string>();
+      await eventually(
+        async () => {
+          seen.add(answeredBy(await get().catch(() => "")));
+          return seen;
+        },
+        (s) => [...names].every((n) => s.has(n as string)),
+        `${what} reaching both pods`,
+        30_000,
+      );
+    };
+    // A new connection each time: the userspace proxy picks an endpoint per connection.
+    await reachesBoth("the ClusterIP 127.96.0.50:80", () => getOnce("http://127.96.0.50/"));
+    const dnsLine = await eventually(
+      async () => out.join("").match(/\[dns\] serving cluster\.local on 127\.96\.0\.10:(\d+)/),
+      (m) => m !== null,
+      "the DNS server's address in up's output",
+    );
+    const resolver = new Resolver();
+    resolver.setServers([`127.96.0.10:${dnsLine?.[1]}`]);
+    expect(await resolver.resolve4("web.default.svc.cluster.local")).toEqual(["127.96.0.50"]);
+    const ingressLine = await eventually(
+      async () => out.join("").match(/\[ingress\] serving http:\/\/127\.1\.0\.1:(\d+)/),
+      (m) => m !== null,
+      "the ingress controller's address in up's output",
+    );
+    await reachesBoth("the Ingress host web.example", () =>
+      getOnce(`http://127.1.0.1:${ingressLine?.[1]}/`, { host: "web.example" }),
+    );
+
     // Ctrl-C: up stops its kubelets and their pods' processes; nothing of the cluster is left.
     const exited = new Promise((r) => up.once("exit", r));
     up.kill("SIGTERM");

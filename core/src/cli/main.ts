@@ -7,12 +7,14 @@
  *   tinykube kubelet --kubeconfig FILE --node-name NAME [--address IP] [--root-dir DIR]
  *                    [--pod-manifest-path DIR] [-v]
  *   tinykube kubeconfig user --client-name NAME [--org GROUP]... [--data-dir DIR]
+ *   tinykube proxy rules [--mode iptables] [--node NAME] [--restore] [--data-dir DIR]
  *
  * `up` starts the store, the API server, the controller manager and the scheduler (each
  * leader-elected, as its own user, talking to the API server over HTTPS like any client;
  * later chapters add the other components), and N kubelets (default 3) on the process runtime:
  * node-1 … node-N at 127.1.0.1 … 127.1.0.N, each as system:node:<name> with its own runtime
- * directory under DIR/nodes. It writes the admin kubeconfig once the server answers, and stops
+ * directory under DIR/nodes, and the networking add-ons (addons.ts: kube-proxy per node, the
+ * cluster DNS, the ingress controller; `--addons none` leaves them out). It writes the admin kubeconfig once the server answers, and stops
  * cleanly on SIGINT or SIGTERM — including the pods' processes: in a real cluster containers
  * outlive their kubelet, but a cluster on one's laptop should leave nothing running. The scheduler reads a KubeSchedulerConfiguration
  * file when given one, as kube-scheduler's --config.
@@ -40,16 +42,19 @@ import { startControllerManager } from "../controllers/manager.ts";
 import { DEFAULT_KUBELET_PORT } from "../kubelet/server.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "../scheduler/framework/config.ts";
 import { startScheduler } from "../scheduler/start.ts";
+import { CLUSTER_DNS_IP, CLUSTER_DOMAIN, startAddons } from "./addons.ts";
 import { kubeconfigCommand } from "./kubeconfig-command.ts";
 import { kubeletCommand } from "./kubelet-command.ts";
 import { processNode } from "./node.ts";
 import { repoRoot } from "./paths.ts";
+import { proxyRulesCommand } from "./proxy-command.ts";
 
-const USAGE = `usage: tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [--nodes N] [--scheduler-config FILE] [-v]
+const USAGE = `usage: tinykube up [--data-dir DIR] [--port PORT] [--store embedded|etcd://host:port,...] [--nodes N] [--scheduler-config FILE] [--addons all|none] [-v]
        tinykube scheduler --config FILE [--data-dir DIR] [-v]
        tinykube kubelet --kubeconfig FILE --node-name NAME [--address IP] [--root-dir DIR] [--pod-manifest-path DIR] [-v]
            (SIGINT/SIGTERM stop the kubelet and then its node's containers, as up stops its nodes)
-       tinykube kubeconfig user --client-name NAME [--org GROUP]... [--data-dir DIR]`;
+       tinykube kubeconfig user --client-name NAME [--org GROUP]... [--data-dir DIR]
+       tinykube proxy rules [--mode iptables] [--node NAME] [--restore] [--data-dir DIR]`;
 
 /** A KubeSchedulerConfiguration file, parsed; errors name the file. */
 async function readSchedulerConfig(file: string): Promise<SchedulerConfig> {
@@ -69,6 +74,7 @@ async function up(args: string[]): Promise<void> {
       store: { type: "string", default: "embedded" },
       "scheduler-config": { type: "string" },
       nodes: { type: "string", default: "3" },
+      addons: { type: "string", default: "all" },
       verbose: { type: "boolean", short: "v", default: false },
     },
   });
@@ -124,8 +130,14 @@ async function up(args: string[]): Promise<void> {
     log,
     onLeading: (leading) => log(`[scheduler] ${leading ? "leading: scheduling pods" : "stopped"}`),
   });
+  const nodes = nodeNames.map((name, i) => ({ name, address: `127.1.0.${i + 1}` }));
+  if (values.addons !== "all" && values.addons !== "none")
+    throw new Error(`--addons: expected "all" or "none", got ${values.addons}`);
+  const addons =
+    values.addons === "all" ? await startAddons({ api: running, nodes, log }) : undefined;
+  const dns = addons ? { clusterDNS: [CLUSTER_DNS_IP], port: addons.dnsPort } : undefined;
   const kubelets = await Promise.all(
-    nodeNames.map((name, i) => startNode(running, dataDir, name, `127.1.0.${i + 1}`, log)),
+    nodes.map((n) => startNode(running, dataDir, n.name, n.address, log, dns)),
   );
   console.log(
     `\ntinykube is up in ${((performance.now() - started) / 1000).toFixed(1)} s: API server ${running.url}, controller manager, scheduler, ${kubelets.length} kubelet(s)\n\n` +
@@ -137,6 +149,7 @@ async function up(args: string[]): Promise<void> {
     stopping = true;
     console.log(`\n${signal}: stopping`);
     await Promise.all(kubelets.map((k) => k.stop()));
+    await addons?.stop();
     await scheduler.stop();
     await controllerManager.stop();
     await running.stop();
@@ -159,6 +172,7 @@ async function startNode(
   name: string,
   address: string,
   log: (line: string) => void,
+  dns?: { clusterDNS: string[]; port: number },
 ): Promise<{ stop(): Promise<void> }> {
   const pki = await ensureClusterPki(dataDir);
   const serving = await issueServingCertificate(pki, {
@@ -179,6 +193,15 @@ async function startNode(
     name,
     address,
     rootDir: join(dataDir, "nodes", name),
+    ...(dns
+      ? {
+          dns: {
+            ...dns,
+            clusterDomain: CLUSTER_DOMAIN,
+            hostResolvConf: await readFile("/etc/resolv.conf", "utf8").catch(() => ""),
+          },
+        }
+      : {}),
     server: {
       port: DEFAULT_KUBELET_PORT,
       tls: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.ca.certPem },
@@ -247,6 +270,7 @@ try {
   else if (command === "scheduler") await scheduler(rest);
   else if (command === "kubelet") await kubeletCommand(rest);
   else if (command === "kubeconfig") await kubeconfigCommand(rest);
+  else if (command === "proxy") await proxyRulesCommand(rest);
   else {
     console.error(USAGE);
     process.exitCode = 1;

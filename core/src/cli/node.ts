@@ -31,6 +31,8 @@ export interface ProcessNodeOptions {
   staticPodPath?: string;
   /** The kubelet's HTTPS server (logs, stats), with a serving certificate from the cluster CA. */
   server?: KubeletOptions["server"];
+  /** The cluster DNS the node's pods are told about. */
+  dns?: KubeletOptions["dns"];
   log: (line: string) => void;
 }
 
@@ -41,7 +43,7 @@ export interface ProcessNode {
 
 /** Creates the runtime and the kubelet; start the kubelet with `node.kubelet.start()`. */
 export function processNode(options: ProcessNodeOptions): ProcessNode {
-  const { client, name, address, rootDir, staticPodPath, server, log } = options;
+  const { client, name, address, rootDir, staticPodPath, server, dns, log } = options;
   const runtime = new ProcessRuntime({
     root: join(rootDir, "runtime"),
     images: new NodeImageStore({ root: join(rootDir, "images") }),
@@ -55,6 +57,7 @@ export function processNode(options: ProcessNodeOptions): ProcessNode {
     log,
     ...(staticPodPath !== undefined ? { staticPodPath } : {}),
     ...(server ? { server } : {}),
+    ...(dns ? { dns } : {}),
   });
   return {
     kubelet,

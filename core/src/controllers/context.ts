@@ -27,6 +27,8 @@ export interface ControllerContext {
   /** A new queue with the default controller rate limiter. */
   newQueue(name: string): ControllerQueue;
   log(line: string): void;
+  /** --cluster-cidr: the pod network node IPAM cuts into node ranges (default 127.128.0.0/9). */
+  clusterCIDR?: string;
 }
 
 /** What the controller manager runs: start once its caches are synced, stop when told. */

@@ -44,7 +44,11 @@ export const CONTROLLERS: Record<
   namespace: { make: (ctx) => new NamespaceController(ctx), workers: 10 },
   // No --concurrent flag: nodeUpdateWorkerSize, the NoSchedule-tainting workers.
   nodelifecycle: { make: (ctx) => new NodeLifecycleController(ctx), workers: 8 },
-  nodeipam: { make: (ctx) => new NodeIpamController(ctx), workers: 30 }, // cidrUpdateWorkers
+  nodeipam: {
+    make: (ctx) =>
+      new NodeIpamController(ctx, ctx.clusterCIDR ? { clusterCIDR: ctx.clusterCIDR } : {}),
+    workers: 30, // cidrUpdateWorkers
+  },
   replicaset: { make: (ctx) => new ReplicaSetController(ctx), workers: 5 },
   serviceaccount: { make: (ctx) => new ServiceAccountController(ctx), workers: 1 },
   // No --concurrent flag and no short alias (it is new in 1.29): UpdateWorkerSize.
@@ -74,6 +78,8 @@ export interface ControllerManagerOptions {
   log?: (line: string) => void;
   /** Told when controllers start and stop (leadership changes), for narration and tests. */
   onLeading?: (leading: boolean) => void;
+  /** --cluster-cidr: the pod network node IPAM hands out (default 127.128.0.0/9). */
+  clusterCIDR?: string;
   /** Workers per controller, overriding the defaults. */
   workers?: number;
   /** Told of every queue add and every reconcile start and end (chapter 4 narrates them). */
@@ -138,6 +144,7 @@ export function startControllerManager(
       informers,
       clock,
       log,
+      ...(options.clusterCIDR ? { clusterCIDR: options.clusterCIDR } : {}),
       recorder: (component) => {
         let r = recorders.get(component);
         if (!r) {
