@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { Resolver } from "node:dns/promises";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Node, Pod } from "../api/types.ts";
@@ -223,6 +223,13 @@ describe("tinykube up and tinykube scheduler", () => {
       "two web pods Running with pod IPs",
       60_000,
     );
+    // Each kubelet reports the machine it runs on, as cAdvisor reads it.
+    const node1 = await admin.resource<Node>(builtinType("nodes")).get("node-1");
+    expect(node1.status?.capacity).toMatchObject({
+      cpu: String(availableParallelism()),
+      memory: `${Math.floor(totalmem() / 1024)}Ki`,
+      pods: "110",
+    });
     for (const pod of running) {
       expect(pod.spec.nodeName).toMatch(/^node-[12]$/);
       expect(pod.status?.podIP, "an address from the cluster's pod range 127.128.0.0/9").toMatch(

@@ -11,6 +11,7 @@
  * every running container (SIGTERM, 2 s, SIGKILL) and every sandbox. In a real cluster containers
  * outlive their kubelet; a node on one's laptop should leave nothing running when it stops.
  */
+import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import type { RestClient } from "../client/rest.ts";
 import { Kubelet, type KubeletOptions } from "../kubelet/kubelet.ts";
@@ -41,6 +42,19 @@ export interface ProcessNode {
   stop(): Promise<void>;
 }
 
+/**
+ * What the machine has, as cAdvisor reports it to the kubelet: its CPUs, its memory in Ki (the
+ * unit a kubelet writes), and maxPods 110 (KubeletConfiguration's default). Every node of a
+ * one-machine cluster reports the whole machine, as each kubelet reports its own.
+ */
+export function hostCapacity(): Record<string, string> {
+  return {
+    cpu: String(availableParallelism()),
+    memory: `${Math.floor(totalmem() / 1024)}Ki`,
+    pods: "110",
+  };
+}
+
 /** Creates the runtime and the kubelet; start the kubelet with `node.kubelet.start()`. */
 export function processNode(options: ProcessNodeOptions): ProcessNode {
   const { client, name, address, rootDir, staticPodPath, server, dns, log } = options;
@@ -54,6 +68,7 @@ export function processNode(options: ProcessNodeOptions): ProcessNode {
     address,
     runtime,
     rootDir,
+    capacity: hostCapacity(),
     log,
     ...(staticPodPath !== undefined ? { staticPodPath } : {}),
     ...(server ? { server } : {}),
