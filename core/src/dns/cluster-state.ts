@@ -222,6 +222,7 @@ function sameRecord(a: object | undefined, b: object | undefined): boolean {
   return a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
+// #region serviceRecord
 /** The parts of a Service that DNS answers from (CoreDNS object.ToService). */
 export function serviceRecord(service: Service): ServiceRecord {
   const spec = service.spec ?? {};
@@ -250,7 +251,9 @@ export function serviceRecord(service: Service): ServiceRecord {
   const clusterIPs = ips.map((ip) => canonicalIp(ip)).filter((ip): ip is string => !!ip);
   return { ...base, kind: "ClusterIP", clusterIPs };
 }
+// #endregion serviceRecord
 
+// #region sliceRecord
 /** The ready endpoints and the ports of a slice (CoreDNS object.EndpointSliceToEndpoints). */
 export function sliceRecord(slice: EndpointSlice): SliceRecord {
   const ports =
@@ -271,3 +274,4 @@ export function sliceRecord(slice: EndpointSlice): SliceRecord {
   }
   return { name: slice.metadata.name ?? "", ports, endpoints };
 }
+// #endregion sliceRecord

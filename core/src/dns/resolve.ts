@@ -152,6 +152,7 @@ export function ptrTargets(address: string, state: ClusterState, zone: string): 
 }
 // #endregion ptrTargets
 
+// #region pod
 function pod(
   name: string,
   type: number,
@@ -168,6 +169,7 @@ function pod(
   }
   return addresses(name, type, zone, [address], options.ttl);
 }
+// #endregion pod
 
 /** One A/SRV source: an address, a port (-1: none) and the name SRV targets for it. */
 interface Candidate {
@@ -256,6 +258,7 @@ function srv(name: string, zone: string, candidates: Candidate[], ttl: number): 
 }
 // #endregion srv
 
+// #region externalName
 /**
  * An ExternalName Service is a CNAME to its target, for A, AAAA, CNAME and TXT questions (CoreDNS
  * leaves it out of SRV answers, which then hold nothing). A target inside the cluster zone is
@@ -285,6 +288,7 @@ function externalName(
   const next = resolve(target, type, state, options, depth + 1);
   return answer(zone, [cname, ...(next.kind === "answer" ? next.answers : [])]);
 }
+// #endregion externalName
 
 function addresses(
   name: string,

@@ -175,6 +175,7 @@ function requestHasBody(headers: IncomingHttpHeaders): boolean {
   return (length !== undefined && length !== "0") || headers["transfer-encoding"] !== undefined;
 }
 
+// #region forwardedHeaders
 /** The request's headers for the backend: end-to-end ones as sent, plus ingress-nginx's. */
 export function forwardedHeaders(
   req: Pick<IncomingMessage, "headers"> & { socket: { remoteAddress?: string } },
@@ -199,6 +200,7 @@ export function forwardedHeaders(
   headers["x-scheme"] = scheme;
   return headers;
 }
+// #endregion forwardedHeaders
 
 /** Header names a Connection header lists: hop-by-hop for this connection only. */
 function connectionTokens(value: string | undefined): Set<string> | undefined {

@@ -7,6 +7,7 @@
  */
 import type { Endpoint } from "./endpoints.ts";
 
+// #region Upstream
 export class Upstream {
   private next = 0;
 
@@ -48,3 +49,4 @@ export class Upstream {
     );
   }
 }
+// #endregion Upstream
