@@ -35,9 +35,11 @@ import { SyncRunner } from "./sync-runner.ts";
 import type { ServicePortCounters } from "./userspace/counters.ts";
 import { UserspaceProxier } from "./userspace/proxier.ts";
 
+// #region labelSelector
 /** kube-proxy's informer selector (server.go: noProxyName and noHeadlessEndpoints, sorted). */
 export const KUBE_PROXY_LABEL_SELECTOR =
   "!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name";
+// #endregion labelSelector
 /** KubeProxyConfiguration defaults (pkg/proxy/apis/config/v1alpha1/defaults.go). */
 export const DEFAULT_MIN_SYNC_PERIOD_MS = 1_000;
 export const DEFAULT_SYNC_PERIOD_MS = 30_000;
@@ -166,6 +168,7 @@ export class KubeProxy {
   }
   // #endregion wiring
 
+  // #region start
   /** Lists and watches, waits for both caches, syncs once; resolves when the sockets are up. */
   async start(): Promise<void> {
     this.services.run();
@@ -177,6 +180,7 @@ export class KubeProxy {
     this.runner.run();
     await this.firstSync.promise;
   }
+  // #endregion start
 
   async stop(): Promise<void> {
     this.stopped = true;

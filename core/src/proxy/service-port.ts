@@ -118,6 +118,7 @@ export function servicePortsOf(service: Service): ServicePortInfo[] {
 }
 // #endregion servicePortsOf
 
+// #region trafficPolicies
 /** Reachable by something other than its cluster IP: a NodePort, an external IP or a load balancer. */
 export function externallyAccessible(info: ServicePortInfo): boolean {
   return info.nodePort !== 0 || info.loadBalancerVIPs.length > 0 || info.externalIPs.length > 0;
@@ -136,6 +137,7 @@ export function usesClusterEndpoints(info: ServicePortInfo): boolean {
 export function usesLocalEndpoints(info: ServicePortInfo): boolean {
   return info.internalPolicyLocal || (info.externalPolicyLocal && externallyAccessible(info));
 }
+// #endregion trafficPolicies
 
 /** The Service spec fields read here that api/types.ts leaves open. */
 interface ServiceSpecFields {

@@ -58,6 +58,7 @@ export class SyncRunner {
     if (this.running) await this.running;
   }
 
+  // #region schedule
   private schedule(): void {
     if (!this.requested || this.running || this.stopped) return;
     const wait = this.coolUntil - this.options.clock.now();
@@ -75,6 +76,7 @@ export class SyncRunner {
       this.schedule();
     });
   }
+  // #endregion schedule
 
   private async execute(): Promise<void> {
     this.periodicTimer?.cancel();

@@ -141,6 +141,7 @@ export class UserspaceProxier {
     return entry;
   }
 
+  // #region updateEndpoints
   private updateEndpoints(entry: PortEntry, state: ProxyState): void {
     const { info } = entry;
     const all = state.endpoints.get(info.key) ?? [];
@@ -166,6 +167,7 @@ export class UserspaceProxier {
       );
     }
   }
+  // #endregion updateEndpoints
 
   /** Opens the sockets of a port that are not open yet: cluster IP, then NodePort. */
   private async openSockets(entry: PortEntry): Promise<void> {

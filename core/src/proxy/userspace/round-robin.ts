@@ -42,6 +42,7 @@ export interface RoundRobinOptions {
   random?: () => number;
 }
 
+// #region EndpointSelector
 /** What a lab implements: the endpoint choice, given endpoints and affinity settings. */
 export interface EndpointSelector {
   setAffinity(key: string, affinity: SessionAffinity, ttlSeconds: number): void;
@@ -53,6 +54,7 @@ export interface EndpointSelector {
   /** Forgets affinity records older than the timeout; returns how many went. */
   cleanupStaleStickySessions(): number;
 }
+// #endregion EndpointSelector
 
 export class RoundRobinBalancer implements EndpointSelector {
   private readonly services = new Map<string, BalancerState>();
@@ -130,10 +132,12 @@ export class RoundRobinBalancer implements EndpointSelector {
     return removed;
   }
 
+  // #region fresh
   /** Used within the timeout, counted in whole seconds (int(time.Since(lastUsed).Seconds())). */
   private fresh(record: AffinityRecord, state: BalancerState, now: number): boolean {
     return Math.trunc((now - record.lastUsedMs) / 1000) < state.ttlSeconds;
   }
+  // #endregion fresh
 
   private stateFor(key: string): BalancerState {
     let state = this.services.get(key);

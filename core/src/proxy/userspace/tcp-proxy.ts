@@ -190,7 +190,11 @@ function closeAfter(closed: Socket, other: Socket): void {
 }
 
 function reset(socket: Socket): void {
-  if (!socket.destroyed) socket.resetAndDestroy();
+  if (socket.destroyed) return;
+  // A socket whose graceful close has begun (its peer closed, we ended our side) cannot be
+  // reset: resetAndDestroy on it leaves a handle Node then spins on at exit. Destroy it instead.
+  if (socket.writableEnded) socket.destroy();
+  else socket.resetAndDestroy();
 }
 
 /** Closes a connection at once, telling the client with a reset. */
