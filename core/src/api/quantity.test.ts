@@ -469,6 +469,8 @@ describe("from JSON (Kubernetes' TestJSONWhitespace)", () => {
   it("refuses other JSON", () => {
     expect(() => parseQuantityJSON(true)).toThrow(QuantityError);
     expect(() => parseQuantityJSON({})).toThrow(QuantityError);
+    // found by the defaulting property test: String() throws a TypeError on this object
+    expect(() => parseQuantityJSON({ toString: null })).toThrow(QuantityError);
   });
 });
 

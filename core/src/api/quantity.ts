@@ -254,7 +254,8 @@ export function parseQuantityJSON(value: unknown): Quantity {
   if (value === null) return newQuantity(0n, "DecimalSI");
   if (typeof value === "number" && Number.isFinite(value)) return parseQuantity(String(value));
   if (typeof value === "string") return parseQuantity(value.trim());
-  throw new QuantityError(ERR_FORMAT_WRONG, String(value));
+  // JSON.stringify, not String(): an object such as {"toString": null} cannot become a primitive.
+  throw new QuantityError(ERR_FORMAT_WRONG, JSON.stringify(value) ?? typeof value);
 }
 
 // #endregion parse
