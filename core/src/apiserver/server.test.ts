@@ -3,6 +3,8 @@
  * errors as metav1.Status, and watches. (Real kubectl and client-node drive it in
  * test/conformance; these cases pin the wire format.)
  */
+import { once } from "node:events";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApiServer, type TestApiServer } from "../testing/cluster.ts";
 
@@ -306,6 +308,32 @@ describe("the REST verbs", () => {
       message: "the server could not find the requested resource",
     });
   });
+});
+
+describe("connections", () => {
+  it("keeps an idle connection 90 s, as kube-apiserver does, and says so", async () => {
+    // Node's own default is 5 s: shorter than a kubelet's 10 s between heartbeats.
+    const res = await api.request("GET", "/version", { user: null });
+    expect(res.headers["keep-alive"]).toBe("timeout=90");
+  });
+
+  it.each([
+    ["HTTPS", false],
+    ["HTTP/2", true],
+  ])(
+    "%s: stopping ends a connection still in its TLS handshake instead of waiting 90 s for it",
+    async (_, http2) => {
+      const own = await startTestApiServer({ http2 });
+      const socket = connect(Number(new URL(own.url).port), "127.0.0.1");
+      await once(socket, "connect");
+      const closed = once(socket, "close");
+      // Nothing sent: the server waits for a ClientHello. Before the fix, stop() waited for this
+      // connection to idle out (90 s), so this test ran into its 20 s timeout.
+      await own.stop();
+      await closed;
+      expect(socket.destroyed).toBe(true);
+    },
+  );
 });
 
 describe("watch", () => {

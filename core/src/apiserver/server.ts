@@ -10,12 +10,14 @@
  * watches are served by one watch cache per resource.
  */
 
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createSecureServer } from "node:http2";
 import {
   createServer as createHttpsServer,
   type ServerOptions as TlsServerOptions,
 } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import type { Server as TlsServer } from "node:tls";
 import type { KubeObject } from "../api/object.ts";
 import { type ResourceType, Scheme } from "../api/scheme.ts";
 import type { Store } from "../store/index.ts";
@@ -50,6 +52,11 @@ import { WatchCache, type WatchCacheOptions } from "./storage/watch-cache.ts";
 
 /** How long an idle keep-alive connection stays open: kube-apiserver's IdleTimeout. */
 const IDLE_TIMEOUT_MS = 90_000;
+/**
+ * Concurrent streams an HTTP/2 client may open on one connection: 1,000, as k8s.io/apiserver's
+ * RecommendedOptions sets HTTP2MaxStreamsPerConnection (Go's own default is 250).
+ */
+const HTTP2_MAX_STREAMS = 1000;
 
 /** What /version reports: a real Kubernetes version, so version-aware clients behave. */
 export const VERSION = {
@@ -117,7 +124,9 @@ export class ApiServer {
   private readonly registries = new Map<string, Registry>();
   private readonly caches = new Map<string, WatchCache>();
   private codecsMade: Codecs | undefined;
-  private server: Server | undefined;
+  private server: TlsServer | undefined;
+  /** Every open connection, to end them on close (HTTP/2 has no closeAllConnections). */
+  private readonly sockets = new Set<Socket>();
   /** Where clients reach us (for discovery's serverAddressByClientCIDRs). */
   address = "127.0.0.1:6443";
 
@@ -393,18 +402,36 @@ export class ApiServer {
     port: number;
     host?: string;
     tls: TlsServerOptions;
+    /**
+     * Also serve HTTP/2 to clients that offer it (ALPN "h2"), as kube-apiserver does: every
+     * request and watch of a client becomes a stream of one connection. HTTP/1.1 clients are
+     * served as before, on the same port.
+     */
+    http2?: boolean;
   }): Promise<AddressInfo> {
-    const server = createHttpsServer(
-      { ...options.tls, requestCert: true, rejectUnauthorized: false },
-      (req, res) => {
-        void this.handle(req, res);
-      },
-    );
+    const tls = { ...options.tls, requestCert: true, rejectUnauthorized: false };
+    // The HTTP/2 compatibility API's request and response stand in for HTTP/1.1's.
+    const handler = (req: unknown, res: unknown) => {
+      void this.handle(req as IncomingMessage, res as ServerResponse);
+    };
+    const server = options.http2
+      ? createSecureServer(
+          { ...tls, allowHTTP1: true, settings: { maxConcurrentStreams: HTTP2_MAX_STREAMS } },
+          handler,
+        )
+      : createHttpsServer(tls, handler);
     // kube-apiserver keeps an idle connection 90 s (secure_serving.go IdleTimeout, "matches
     // http.DefaultTransport keep-alive timeout"); Node's default, 5 s, is shorter than many
     // clients' pauses (a kubelet's 10 s between lease renewals), so a client reusing its
     // connection races the server closing it and, on a busy machine, loses with ECONNRESET.
-    server.keepAliveTimeout = IDLE_TIMEOUT_MS;
+    // (For HTTP/1.1 connections; the HTTP/2 server reads it for those too.)
+    (server as { keepAliveTimeout?: number }).keepAliveTimeout = IDLE_TIMEOUT_MS;
+    // Every TCP connection, from its first byte: one still in its TLS handshake when close() is
+    // called would otherwise hold close() until it finished or idled out.
+    server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -421,7 +448,8 @@ export class ApiServer {
     if (!server) return;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      server.closeAllConnections();
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      for (const socket of this.sockets) socket.destroy();
     });
   }
 }

@@ -13,7 +13,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { KubeObject } from "../api/object.ts";
-import { BUILTIN_TYPES, type ResourceType } from "../api/scheme.ts";
+import { BUILTIN_TYPES, type ResourceType, storageKey } from "../api/scheme.ts";
 import { SYSTEM_PRIORITY_CLASSES } from "../api/validate/scheduling.ts";
 import { EmbeddedStore, EtcdStore, type Store } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
@@ -52,6 +52,8 @@ export interface StartApiServerOptions {
   fsync?: boolean;
   clock?: Clock;
   log?: (line: string) => void;
+  /** Also serve HTTP/2 to clients that offer it (server.ts `listen`). Default false. */
+  http2?: boolean;
   /** Watch keep-alive and bookmark intervals; tests shorten them. */
   keepAliveMs?: number;
   bookmarkIntervalMs?: number;
@@ -175,6 +177,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     port: options.port ?? 6443,
     host: options.host ?? "127.0.0.1",
     tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
+    http2: options.http2 ?? false,
   });
   const url = `https://${address.address}:${address.port}`;
   const kubeconfigPath = join(options.dataDir, "kubeconfig");
@@ -208,11 +211,16 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
 function rbacStateOf(server: ApiServer): RbacState {
   const list = <T>(resource: string, namespace?: string) =>
     server.cache(type("rbac.authorization.k8s.io", resource)).list(namespace) as unknown as T[];
+  // A role by its key, as the listers' Get does: every request resolves the roles of the
+  // bindings that name its user, and a scan of every ClusterRole for each was a few percent of
+  // a busy server's CPU.
+  const get = <T>(resource: string, namespace: string | undefined, name: string) => {
+    const t = type("rbac.authorization.k8s.io", resource);
+    return server.cache(t).object(storageKey(t, namespace, name)) as T | undefined;
+  };
   return {
-    getRole: (namespace, name) =>
-      list<Role>("roles", namespace).find((r) => r.metadata.name === name),
-    getClusterRole: (name) =>
-      list<ClusterRole>("clusterroles").find((r) => r.metadata.name === name),
+    getRole: (namespace, name) => get<Role>("roles", namespace, name),
+    getClusterRole: (name) => get<ClusterRole>("clusterroles", undefined, name),
     listRoleBindings: (namespace) => list<RoleBinding>("rolebindings", namespace),
     listClusterRoleBindings: () => list<ClusterRoleBinding>("clusterrolebindings"),
   };

@@ -15,13 +15,13 @@
  *   its timeout passes, or when `stop()` is called.
  */
 
-import type { IncomingMessage } from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
 import type { DeleteOptions, KubeList, KubeObject, Status } from "../api/object.ts";
 import { apiVersionOf } from "../api/object.ts";
 import type { ResourceType } from "../api/scheme.ts";
 import { ApiError } from "../apiserver/errors.ts";
 import { type Clock, realClock } from "../util/clock.ts";
+import type { Http2Transport, TransportResponse } from "./http2-transport.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 export { ApiError };
@@ -39,6 +39,12 @@ export interface ClientConfig {
   qps?: number;
   burst?: number;
   clock?: Clock;
+  /**
+   * HTTP/2 connections shared with other clients (thousands of hollow kubelets in one process),
+   * which `close()` leaves open; token authentication only. By default each client has HTTP/1.1
+   * connections of its own.
+   */
+  http2?: Http2Transport;
 }
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -118,17 +124,17 @@ export class RestClient {
   ): Promise<R> {
     await this.bucket?.take();
     const res = await this.send(method, path, options);
-    const text = await readAll(res);
-    const status = res.statusCode ?? 0;
+    const text = await readAll(res.body);
+    const status = res.statusCode;
     if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as R;
     throw toApiError(status, text);
   }
 
   /** Opens a streaming GET (a watch); rejects like `request` when the answer is not 200. */
-  async stream(path: string, query: URLSearchParams): Promise<IncomingMessage> {
+  async stream(path: string, query: URLSearchParams): Promise<TransportResponse> {
     await this.bucket?.take();
     const res = await this.send("GET", path, { query });
-    if (res.statusCode !== 200) throw toApiError(res.statusCode ?? 0, await readAll(res));
+    if (res.statusCode !== 200) throw toApiError(res.statusCode, await readAll(res.body));
     return res;
   }
 
@@ -136,7 +142,7 @@ export class RestClient {
     method: string,
     path: string,
     options: { body?: unknown; contentType?: string; query?: URLSearchParams },
-  ): Promise<IncomingMessage> {
+  ): Promise<TransportResponse> {
     const url = new URL(path, this.config.server);
     if (options.query) url.search = options.query.toString();
     const body =
@@ -145,25 +151,22 @@ export class RestClient {
         : typeof options.body === "string"
           ? options.body
           : JSON.stringify(options.body);
+    const headers = {
+      accept: "application/json",
+      "user-agent": this.userAgent,
+      ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}),
+      ...(body !== undefined
+        ? {
+            "content-type": options.contentType ?? "application/json",
+            "content-length": Buffer.byteLength(body),
+          }
+        : {}),
+    };
+    if (this.config.http2)
+      return this.config.http2.request(method, `${url.pathname}${url.search}`, headers, body);
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(
-        url,
-        {
-          method,
-          agent: this.agent,
-          headers: {
-            Accept: "application/json",
-            "User-Agent": this.userAgent,
-            ...(this.config.token ? { Authorization: `Bearer ${this.config.token}` } : {}),
-            ...(body !== undefined
-              ? {
-                  "Content-Type": options.contentType ?? "application/json",
-                  "Content-Length": Buffer.byteLength(body),
-                }
-              : {}),
-          },
-        },
-        resolve,
+      const req = httpsRequest(url, { method, agent: this.agent, headers }, (res) =>
+        resolve({ statusCode: res.statusCode ?? 0, body: res, destroy: () => res.destroy() }),
       );
       req.on("error", reject);
       req.end(body);
@@ -274,7 +277,7 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     async function* events(): AsyncGenerator<WatchEventOf<T>> {
       let partial = "";
       try {
-        for await (const chunk of res as AsyncIterable<Buffer>) {
+        for await (const chunk of res.body) {
           partial += chunk.toString("utf8");
           let newline = partial.indexOf("\n");
           while (newline >= 0) {
@@ -316,9 +319,9 @@ function withTypeMeta<T extends KubeObject>(type: ResourceType, object: T): T {
   return { ...object, apiVersion: apiVersionOf(type.group, type.version), kind: type.kind };
 }
 
-async function readAll(res: IncomingMessage): Promise<string> {
+async function readAll(body: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+  for await (const chunk of body) chunks.push(chunk);
   return Buffer.concat(chunks).toString("utf8");
 }
 

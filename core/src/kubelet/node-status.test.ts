@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Node } from "../api/types.ts";
 import { builtinType } from "../client/factory.ts";
 import type { Lease } from "../client/leader-election.ts";
@@ -104,6 +104,33 @@ describe("the kubelet's node registration, status and lease", () => {
     );
     expect(String(renewed.spec?.renewTime) >= "2026-11-27T10:00:10.000000Z").toBe(true);
     expect(String(renewed.spec?.renewTime) <= "2026-11-27T10:00:10.400000Z").toBe(true);
+  });
+
+  it("renews its Lease without reading it first; after someone else wrote it, reads it again", async () => {
+    const { reporter, clock, admin, lease } = await setUp();
+    await reporter.start();
+    const requests = vi.spyOn(clients[0] as RestClient, "request");
+    const leaseReads = () =>
+      requests.mock.calls.filter(
+        ([method, path]) => method === "GET" && path.endsWith("/leases/node-1"),
+      ).length;
+    const renewedAfter = (before: Lease) =>
+      eventually(lease, (l) => l.spec?.renewTime !== before.spec?.renewTime, "the next renewal");
+    const first = await lease();
+    clock.advance(10_400);
+    await renewedAfter(first);
+    expect(leaseReads(), "a renewal is one update of the Lease it last wrote").toBe(0);
+
+    const current = await lease();
+    await admin
+      .resource<Lease>(builtinType("coordination.k8s.io/leases"), "kube-node-lease")
+      .update({ ...current, metadata: { ...current.metadata, labels: { touched: "yes" } } });
+    clock.advance(10_400);
+    const renewed = await renewedAfter(current);
+    expect(leaseReads(), "the update conflicted: the Lease was read afresh").toBe(1);
+    expect(renewed.metadata.labels, "the other writer's change is kept").toEqual({
+      touched: "yes",
+    });
   });
 
   it("writes the Node's status only when it changed, or every 5 minutes", async () => {

@@ -246,7 +246,8 @@ async function serveWatch(ctx: ResourceContext): Promise<void> {
     "Content-Type":
       out.shape === "table" ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json",
     "Cache-Control": "no-cache, private",
-    "Transfer-Encoding": "chunked",
+    // No Transfer-Encoding: HTTP/1.1 responses without a length are chunked anyway, and HTTP/2
+    // forbids the header (its frames delimit the body).
   });
   res.flushHeaders();
   if (!watcher) {
@@ -263,7 +264,11 @@ async function serveWatch(ctx: ResourceContext): Promise<void> {
     // Like Kubernetes' watch encoder, only the first Table carries the column definitions.
     let first = true;
     for await (const event of channel) {
-      res.write(`${JSON.stringify(encodeEvent(ctx, event, out, !first))}\n`);
+      res.write(
+        out.shape === "object" && event.type !== "BOOKMARK" && event.type !== "ERROR"
+          ? sharedEventLine(event)
+          : `${JSON.stringify(encodeEvent(ctx, event, out, !first))}\n`,
+      );
       if (event.type !== "BOOKMARK") first = false;
     }
   } catch (error) {
@@ -274,6 +279,29 @@ async function serveWatch(ctx: ResourceContext): Promise<void> {
     ctx.req.off("close", stop);
     res.end();
   }
+}
+
+/**
+ * A change's line, encoded once however many watchers send it, as Kubernetes' cacher encodes
+ * each event once per format (cachingObject): the watch cache hands every watcher the same
+ * object and never changes it, so (type, object) always encodes alike. Forgotten with the object.
+ * Every pod has several watchers — the scheduler, the controller manager's informer, its
+ * kubelet — and each change was encoded again for each of them.
+ */
+const eventLines = new WeakMap<object, Map<string, string>>();
+
+function sharedEventLine(event: WatcherEvent): string {
+  let byType = eventLines.get(event.object);
+  if (!byType) {
+    byType = new Map();
+    eventLines.set(event.object, byType);
+  }
+  let line = byType.get(event.type);
+  if (line === undefined) {
+    line = `${JSON.stringify(event)}\n`;
+    byType.set(event.type, line);
+  }
+  return line;
 }
 
 function encodeEvent(ctx: ResourceContext, event: WatcherEvent, out: Output, noHeaders: boolean) {

@@ -340,3 +340,41 @@ describe("watch cache: pods indexed by spec.nodeName", () => {
     expect(describe_(await nextEvents(watcher.channel, 2))).toEqual(["ADDED a", "ADDED c"]);
   });
 });
+
+describe("watch cache: nodes indexed by metadata.name", () => {
+  const nodes = BUILTIN_TYPES.find((t) => t.resource === "nodes") as ResourceType;
+  const node = (name: string, podCIDR?: string): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name },
+    spec: podCIDR ? { podCIDR } : {},
+  });
+  const putNode = (n: KubeObject) =>
+    store.put(storageKey(nodes, undefined, n.metadata.name as string), encode(n));
+  const named = (name: string) => (o: KubeObject) => o.metadata.name === name;
+  const index = (value: string) => ({ field: "metadata.name", value });
+
+  it("a kubelet's watch of its own Node is handed that Node's changes only", async () => {
+    cache = new WatchCache(store, nodes);
+    await cache.start();
+    const mine = await cache.watch({
+      after: 0,
+      namespace: undefined,
+      filter: named("node-1"),
+      bookmarks: false,
+      indexValue: index("node-1"),
+    });
+    await putNode(node("node-2"));
+    await putNode(node("node-1"));
+    await putNode(node("node-1", "10.244.1.0/24"));
+    expect(describe_(await nextEvents(mine.channel, 2))).toEqual([
+      "ADDED node-1",
+      "MODIFIED node-1",
+    ]);
+    const handed = mine.sentRevision;
+    const { revision } = await putNode(node("node-2", "10.244.2.0/24"));
+    await cache.waitUntilFresh(revision);
+    expect(mine.sentRevision, "another Node's change is not even handed to it").toBe(handed);
+    expect(cache.list(undefined, named("node-2"), index("node-2"))).toHaveLength(1);
+  });
+});
