@@ -6,11 +6,14 @@
  * controllers the deployment and replicaset controllers creating pods, on both stores
  * scheduler   scheduler_perf's SchedulingBasic, NodeAffinity and PodAntiAffinity at 5,000 nodes,
  *             through the API server on both stores, and the algorithm alone
+ * kubelet     pod startup latency on the process runtime (100 pods, 3 nodes), and 10,000 pods on
+ *             5,000 hollow nodes (the fake runtime) until all are Running, with their memory
  * network     kube-proxy (userspace) against direct, cluster DNS against dnsmasq, the ingress
  *             controller against nginx, side by side; iptables rule sync at 1,000–10,000 Services
  */
 import { benchApiServer } from "./apiserver.ts";
 import { benchControllers } from "./controllers.ts";
+import { benchKubelet } from "./kubelet.ts";
 import { benchNetwork } from "./network.ts";
 import { benchScheduler } from "./scheduler.ts";
 import { benchStore } from "./store.ts";
@@ -25,6 +28,7 @@ const benches: Record<string, () => Promise<string>> = {
   apiserver: () => benchApiServer({ scale }),
   controllers: () => benchControllers({ scale }),
   scheduler: () => benchScheduler({ scale }),
+  kubelet: () => benchKubelet({ scale }),
   network: () => benchNetwork({ scale }),
 };
 

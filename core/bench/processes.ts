@@ -31,7 +31,11 @@ const STOP_GRACE_MS = 10_000;
 /** A child's memory, measured by the child itself (child.ts `answerTheBench`). */
 export interface Memory {
   rssMB: number;
+  /** The JS heap's live objects, and what V8 holds for the heap (live or not). */
   heapMB: number;
+  heapTotalMB: number;
+  /** Memory of Buffers and other objects outside the JS heap that V8 knows of. */
+  externalMB: number;
   peakRssMB: number;
 }
 
