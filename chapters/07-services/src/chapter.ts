@@ -25,10 +25,11 @@ import { probabilitiesIn, rotationOf, serviceRules } from "./rules.ts";
 import { nodeOf, openStage, type Say, type Stage, until } from "./stage.ts";
 
 /**
- * The Service's cluster IP. Until the API server allocates cluster IPs, a Service must name one;
- * once it does, naming one is still allowed, and an address in the static band — the first 256
- * of 127.96.0.0/12, which the allocator hands out only when asked by name (KEP-3070) — can never
- * be taken by an allocation first. 127.96.0.1 is `kubernetes`, 127.96.0.10 the cluster DNS.
+ * The Service's cluster IP, named so that the chapter prints the same address every run. Left out,
+ * the API server would allocate one; named, it must be free, and an address in the static band —
+ * the first 256 of 127.96.0.0/12, which the allocator hands out only when asked by name
+ * (KEP-3070) — can never be taken by an allocation first. 127.96.0.1 is `kubernetes`, 127.96.0.10
+ * the cluster DNS.
  */
 export const CLUSTER_IP = "127.96.0.7";
 /** Above 1024, so that kube-proxy may bind it without root (DESIGN.md, network model). */

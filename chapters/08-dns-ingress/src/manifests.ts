@@ -2,11 +2,11 @@
  * What the chapter applies, as a user would `kubectl apply` it: two Deployments, three Services
  * and one Ingress, plus the TLS Secret for a.example.
  *
- * The Services carry explicit ClusterIPs from 127.96.8.0/24. tinykube's API server does not yet
- * allocate ClusterIPs itself (kube-apiserver's ipallocator picks a free address of
- * --service-cluster-ip-range when spec.clusterIP is empty); until it does, a Service names its own.
- * The addresses come from a corner of the service range (127.96.0.0/12) that no other chapter or
- * test uses, so what this chapter prints never depends on what else runs.
+ * The Services name their ClusterIPs, from 127.96.8.0/24. Left out, the API server would allocate
+ * one (a random free address of --service-cluster-ip-range, 127.96.0.0/12); named, the chapter
+ * prints the same addresses every run, and its kube-proxy never binds an address that another
+ * cluster on this machine's loopback interface allocated too — no other chapter or test uses this
+ * corner of the range.
  */
 import type { KubeObject } from "@tinykube/core/api/object";
 

@@ -205,6 +205,10 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
       generation: true,
     },
     { kind: "IngressClass", resource: "ingressclasses", namespaced: false },
+    // A Service's cluster IP, held by name (KEP-1880, GA in Kubernetes 1.33): the allocator
+    // creates one per address, so the store's create-if-absent is what keeps two Services
+    // from sharing it.
+    { kind: "IPAddress", resource: "ipaddresses", shortNames: ["ip"], namespaced: false },
   ]),
   ...group("rbac.authorization.k8s.io", "v1", [
     { kind: "Role", resource: "roles" },

@@ -214,11 +214,31 @@ export interface Service extends KubeObject {
     selector?: Record<string, string>;
     ports?: ServicePort[];
     clusterIP?: string;
+    /** The primary address first; "None" alone for a headless Service. */
+    clusterIPs?: string[];
     type?: string;
     publishNotReadyAddresses?: boolean;
     ipFamilies?: string[];
+    ipFamilyPolicy?: string;
+    externalTrafficPolicy?: string;
+    /** A LoadBalancer with externalTrafficPolicy Local: the node port kube-proxy answers health checks on. */
+    healthCheckNodePort?: number;
+    allocateLoadBalancerNodePorts?: boolean;
     [field: string]: unknown;
   };
+}
+
+/** Who holds an IPAddress: for a Service's cluster IP, group "" and resource "services". */
+export interface ParentReference {
+  group?: string;
+  resource: string;
+  namespace?: string;
+  name: string;
+}
+
+/** networking.k8s.io/v1 IPAddress: one allocated address, named by the address itself. */
+export interface IPAddress extends KubeObject {
+  spec: { parentRef: ParentReference };
 }
 
 export interface EndpointAddress {

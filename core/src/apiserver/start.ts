@@ -8,7 +8,9 @@
  *
  * On first start it creates the system namespaces, their default service accounts, and the
  * bootstrap RBAC roles and bindings, as kube-apiserver's post-start hooks and the controllers
- * that normally make them would. Everything survives a restart.
+ * that normally make them would. On every start it repairs Service allocations and keeps the
+ * `kubernetes` Service pointing at itself (controlplane/service-network.ts). Everything survives
+ * a restart.
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -16,7 +18,7 @@ import type { KubeObject } from "../api/object.ts";
 import { BUILTIN_TYPES, type ResourceType, storageKey } from "../api/scheme.ts";
 import { SYSTEM_PRIORITY_CLASSES } from "../api/validate/scheduling.ts";
 import { EmbeddedStore, EtcdStore, type Store } from "../store/index.ts";
-import type { Clock } from "../util/clock.ts";
+import { type Clock, realClock } from "../util/clock.ts";
 import { type AdmissionPlugin, admit } from "./admission/chain.ts";
 import { defaultTolerationSeconds } from "./admission/default-toleration-seconds.ts";
 import { limitRanger } from "./admission/limit-ranger.ts";
@@ -28,6 +30,7 @@ import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { resourceQuota } from "./admission/resource-quota.ts";
 import { serviceAccount } from "./admission/service-account.ts";
 import { authenticate, authnRequestFrom, defaultTokenUsers, ensureTokenFile } from "./authn.ts";
+import { parseServiceRanges, ServiceNetwork } from "./controlplane/service-network.ts";
 import { CrdController, crdStrategy } from "./crd.ts";
 import { makeCodecs } from "./http/codecs.ts";
 import { OpenApi } from "./http/openapi.ts";
@@ -66,6 +69,10 @@ export interface StartApiServerOptions {
    * tokens.csv with the others; more can be added on a later start.
    */
   nodes?: string[];
+  /** --service-cluster-ip-range: where Services' cluster IPs come from (127.96.0.0/12). */
+  serviceClusterIPRange?: string;
+  /** --service-node-port-range: where node ports come from (30000-32767). */
+  serviceNodePortRange?: string;
 }
 
 export interface RunningApiServer {
@@ -106,6 +113,7 @@ const type = (group: string, resource: string) =>
 
 export async function startApiServer(options: StartApiServerOptions): Promise<RunningApiServer> {
   const log = options.log ?? (() => {});
+  const serviceRanges = parseServiceRanges(options);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const pki = await ensureClusterPki(options.dataDir);
   log(`[apiserver] certificates: CA ${pki.report.ca}, serving certificate ${pki.report.server}`);
@@ -136,6 +144,9 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     keyPem: kubeletClient.keyPem,
   };
   let server: ApiServer;
+  // Built right after the server, before any Service is written: the Service registry's strategy
+  // allocates through it.
+  let services: ServiceNetwork;
   const rbac = (): RbacState => rbacStateOf(server);
   const authorize = async (attrs: Parameters<typeof rbacAuthorize>[0]): Promise<Decision> => {
     const decision = rbacAuthorize(attrs, rbac());
@@ -150,7 +161,9 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     strategies: (t) =>
       t.group === "apiextensions.k8s.io" && t.resource === "customresourcedefinitions"
         ? crdStrategy
-        : strategyFor(t),
+        : t.group === "" && t.resource === "services"
+          ? services.strategy(t)
+          : strategyFor(t),
     codecs: (s) => makeCodecs(s, openapi),
     openapi: (path) => openapi.serve(path),
     special: (ctx, s) => serveSpecial(ctx, s, authorize, kubelet),
@@ -167,7 +180,15 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
   for (const resource of ["roles", "clusterroles", "rolebindings", "clusterrolebindings"]) {
     await server.cache(type("rbac.authorization.k8s.io", resource)).start();
   }
+  services = new ServiceNetwork(server, {
+    ...serviceRanges,
+    clock: options.clock ?? realClock,
+    log,
+  });
   await bootstrap(server, log);
+  // Kubernetes' start-service-ip-repair-controllers hook: allocations match the Services before
+  // anything is served.
+  await services.repair();
   await crds.start();
   // Stands in for the resourcequota controller: brings quota usage down as objects go.
   const quotas = new QuotaRecalculator(server, { log });
@@ -190,6 +211,8 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
       credentials: { token: tokens.tokenFor("admin") as string },
     }),
   );
+  // The `kubernetes` Service and its endpoints: this API server at the address and port it serves.
+  await services.startKubernetesService(address);
   log(`[apiserver] serving on ${url}; kubeconfig at ${kubeconfigPath}`);
   return {
     server,
@@ -202,6 +225,9 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
       crds.stop();
       quotas.stop();
       await server.close();
+      // Withdraws this API server's master lease; needs only the store. (Kubernetes does it in a
+      // pre-shutdown hook, just before it stops serving.)
+      await services.stop();
       await store.close();
     },
   };

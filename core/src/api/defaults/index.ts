@@ -52,6 +52,7 @@ export const defaulters: Readonly<Record<KindKey, Defaulter>> = {
   "discovery.k8s.io/EndpointSlice": applyEndpointSliceDefaults,
   "networking.k8s.io/Ingress": noDefaults,
   "networking.k8s.io/IngressClass": applyIngressClassDefaults,
+  "networking.k8s.io/IPAddress": noDefaults,
   "rbac.authorization.k8s.io/Role": noDefaults,
   "rbac.authorization.k8s.io/ClusterRole": noDefaults,
   "rbac.authorization.k8s.io/RoleBinding": applyBindingDefaults,

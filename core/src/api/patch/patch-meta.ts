@@ -126,6 +126,7 @@ export const PATCH_META: Readonly<Record<string, FieldTable>> = {
   "EndpointSlice.discovery.k8s.io": objectMeta,
   "Ingress.networking.k8s.io": objectMeta,
   "IngressClass.networking.k8s.io": objectMeta,
+  "IPAddress.networking.k8s.io": objectMeta,
   "Role.rbac.authorization.k8s.io": objectMeta,
   "ClusterRole.rbac.authorization.k8s.io": objectMeta,
   "RoleBinding.rbac.authorization.k8s.io": objectMeta,

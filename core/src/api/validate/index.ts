@@ -37,6 +37,7 @@ import {
   validateEndpointsUpdate,
 } from "./endpoints.ts";
 import { validateEventCreate, validateEventUpdate } from "./event.ts";
+import { validateIPAddressCreate, validateIPAddressUpdate } from "./ipaddress.ts";
 import {
   validateNamespaceCreate,
   validateNamespaceUpdate,
@@ -104,6 +105,7 @@ export const validators: Readonly<Record<KindKey, Validator>> = {
   "scheduling.k8s.io/PriorityClass": v(validatePriorityClassCreate, validatePriorityClassUpdate),
   "networking.k8s.io/Ingress": v(validateIngressCreate, validateIngressUpdate),
   "networking.k8s.io/IngressClass": v(validateIngressClassCreate, validateIngressClassUpdate),
+  "networking.k8s.io/IPAddress": v(validateIPAddressCreate, validateIPAddressUpdate),
   "rbac.authorization.k8s.io/Role": v(validateRoleCreate, validateRoleUpdate),
   "rbac.authorization.k8s.io/ClusterRole": v(validateClusterRoleCreate, validateClusterRoleUpdate),
   "rbac.authorization.k8s.io/RoleBinding": v(validateRoleBindingCreate, validateRoleBindingUpdate),
@@ -155,6 +157,7 @@ export {
   isValidPortNum,
   parseIPSloppy,
 } from "./formats.ts";
+export { validateIPAddressCreate, validateIPAddressUpdate } from "./ipaddress.ts";
 export {
   validateNamespaceCreate,
   validateNamespaceUpdate,
@@ -186,4 +189,8 @@ export {
   validateRoleCreate,
   validateRoleUpdate,
 } from "./rbac.ts";
-export { validateServiceCreate, validateServiceUpdate } from "./service.ts";
+export {
+  validateServiceClusterIPsRelatedFields,
+  validateServiceCreate,
+  validateServiceUpdate,
+} from "./service.ts";

@@ -368,6 +368,14 @@ function trafficPolicyErrors(spec: JsonObject): FieldError[] {
   return errs;
 }
 
+/**
+ * ValidateServiceClusterIPsRelatedFields alone: the Service registry runs it before it allocates
+ * anything, so an allocator never sees a malformed clusterIP.
+ */
+export function validateServiceClusterIPsRelatedFields(service: JsonObject): FieldError[] {
+  return clusterIPsRelatedErrors(obj(service.spec));
+}
+
 export function validateServiceCreate(service: JsonObject): FieldError[] {
   return serviceErrors(service);
 }

@@ -147,8 +147,10 @@ export class Registry {
   /**
    * 1. check the object belongs at this URL; fill in namespace and a generated name;
    * 2. set the server's fields (uid, creationTimestamp, generation) and let the strategy prepare;
-   * 3. validate (strategy), then admission;
-   * 4. store it if the name is free, in one transaction.
+   * 3. mutating admission, then the strategy's begin hook (a Service's addresses are reserved
+   *    here), then validation (strategy) and validating admission;
+   * 4. store it if the name is free, in one transaction; the hook's finish keeps what it
+   *    reserved if the object was stored and gives it back if not.
    */
   async create(
     namespace: string | undefined,
@@ -208,26 +210,41 @@ export class Registry {
       `prepared ${this.type.kind} "${meta.name}": uid, creationTimestamp${this.type.generation ? ", generation 1" : ""}`,
     );
     await options.admit?.mutate(object, undefined);
-    this.checkValid(object, this.strategy.validate(object));
-    options.trace?.(
-      "registry",
-      `validated ${this.type.kind} "${meta.name}" against the ${this.type.kind} rules`,
-    );
-    await options.admit?.validate(object, undefined);
-    if (options.dryRun) return object;
-
     const key = this.key(namespace, meta.name);
-    const result = await this.store.txn({
-      compare: [{ key, target: "createRevision", op: "=", value: 0 }],
-      success: [{ type: "put", key, value: encodeWithinLimit(object) }],
-    });
-    options.trace?.(
-      "store",
-      `txn if createRevision(${key}) = 0 then put: ${result.succeeded ? `committed at revision ${result.revision}` : "compare failed, the name is taken"}`,
-    );
-    if (!result.succeeded) throw alreadyExists(this.type, meta.name);
-    meta.resourceVersion = String(result.revision);
-    return object;
+    // Kubernetes finds a taken name only when it stores, after the begin hook reserved (a
+    // Service's cluster IP) and before it gives that back; looking first keeps a refused create
+    // from touching the store at all.
+    if (this.strategy.beginCreate && (await this.store.get(key)))
+      throw alreadyExists(this.type, meta.name);
+    const finish = await this.strategy.beginCreate?.(object, { dryRun: options.dryRun ?? false });
+    let stored = false;
+    try {
+      this.checkValid(object, this.strategy.validate(object));
+      options.trace?.(
+        "registry",
+        `validated ${this.type.kind} "${meta.name}" against the ${this.type.kind} rules`,
+      );
+      await options.admit?.validate(object, undefined);
+      if (options.dryRun) {
+        stored = true;
+        return object;
+      }
+
+      const result = await this.store.txn({
+        compare: [{ key, target: "createRevision", op: "=", value: 0 }],
+        success: [{ type: "put", key, value: encodeWithinLimit(object) }],
+      });
+      options.trace?.(
+        "store",
+        `txn if createRevision(${key}) = 0 then put: ${result.succeeded ? `committed at revision ${result.revision}` : "compare failed, the name is taken"}`,
+      );
+      if (!result.succeeded) throw alreadyExists(this.type, meta.name);
+      meta.resourceVersion = String(result.revision);
+      stored = true;
+      return object;
+    } finally {
+      await finish?.(stored);
+    }
   }
   // #endregion create
 
@@ -262,9 +279,11 @@ export class Registry {
    * The update loop every write to an existing object goes through (PUT, PATCH, status, scale):
    * 1. read the current object;
    * 2. let `mutate` compute the new one from it;
-   * 3. keep the server's metadata, let the strategy prepare, bump generation, validate, admit;
+   * 3. keep the server's metadata, let the strategy prepare, bump generation, mutating
+   *    admission, the strategy's begin hook, validate, validating admission;
    * 4. write it only if the object is still at the revision read; if someone else wrote first,
-   *    fail with Conflict when the client named a resourceVersion, else start again from 1.
+   *    give back what the hook reserved and fail with Conflict when the client named a
+   *    resourceVersion, else start again from 1.
    */
   async guaranteedUpdate(
     namespace: string | undefined,
@@ -348,35 +367,56 @@ export class Registry {
         object.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
       await options.admit?.mutate(object, old);
-      // A binding is not a pod update: like Kubernetes' BindingREST it writes spec.nodeName and the
-      // PodScheduled condition straight to storage, past the pod's update validation (which
-      // forbids changing spec.nodeName); the binding handler checked its own input.
-      if (options.subresource !== "binding")
-        this.checkValid(object, this.strategy.validateUpdate(object, old));
-      await options.admit?.validate(object, old);
+      // Subresources write only their part, so, as in Kubernetes (whose status store is a copy of
+      // the main one taken before the begin hooks are set), they reserve nothing.
+      const finish =
+        options.subresource === undefined
+          ? await this.strategy.beginUpdate?.(object, old, { dryRun: options.dryRun ?? false })
+          : undefined;
+      let stored = false;
+      try {
+        // A binding is not a pod update: like Kubernetes' BindingREST it writes spec.nodeName and
+        // the PodScheduled condition straight to storage, past the pod's update validation (which
+        // forbids changing spec.nodeName); the binding handler checked its own input.
+        if (options.subresource !== "binding")
+          this.checkValid(object, this.strategy.validateUpdate(object, old));
+        await options.admit?.validate(object, old);
 
-      if (encode(object) === encode(old)) return { object: old, created: false };
-      if (options.dryRun) return { object, created: false };
-      if (this.shouldDeleteNow(object)) {
-        const gone = await this.store.txn({
-          compare: [{ key, target: "modRevision", op: "=", value: kv.modRevision }],
-          success: [{ type: "delete", key }],
-        });
-        if (gone.succeeded)
-          return {
-            object: {
-              ...object,
-              metadata: { ...object.metadata, resourceVersion: String(gone.revision) },
-            },
-            created: false,
-          };
-      } else {
-        const written = await this.write(key, object, kv);
-        options.trace?.(
-          "store",
-          `txn if modRevision(${key}) = ${kv.modRevision} then put: ${written ? `committed at revision ${written.metadata.resourceVersion}` : "someone wrote first"}`,
-        );
-        if (written) return { object: written, created: false };
+        const unchanged = encode(object) === encode(old);
+        if (unchanged || options.dryRun) {
+          stored = true;
+          return { object: unchanged ? old : object, created: false };
+        }
+        if (this.shouldDeleteNow(object)) {
+          const gone = await this.store.txn({
+            compare: [{ key, target: "modRevision", op: "=", value: kv.modRevision }],
+            success: [{ type: "delete", key }],
+          });
+          if (gone.succeeded) {
+            stored = true;
+            await this.strategy.afterDelete?.(object);
+            return {
+              object: {
+                ...object,
+                metadata: { ...object.metadata, resourceVersion: String(gone.revision) },
+              },
+              created: false,
+            };
+          }
+        } else {
+          const written = await this.write(key, object, kv);
+          options.trace?.(
+            "store",
+            `txn if modRevision(${key}) = ${kv.modRevision} then put: ${written ? `committed at revision ${written.metadata.resourceVersion}` : "someone wrote first"}`,
+          );
+          if (written) {
+            stored = true;
+            return { object: written, created: false };
+          }
+        }
+      } finally {
+        // A lost race gives back what this attempt reserved; the next attempt reserves afresh.
+        await finish?.(stored);
       }
       if (options.expectedResourceVersion !== undefined) throw conflict(this.type, name, MODIFIED);
     }
@@ -434,7 +474,10 @@ export class Registry {
         compare: [{ key, target: "modRevision", op: "=", value: kv.modRevision }],
         success: [{ type: "delete", key }],
       });
-      if (result.succeeded) return { object: current, deleted: true };
+      if (result.succeeded) {
+        await this.strategy.afterDelete?.(current);
+        return { object: current, deleted: true };
+      }
     }
     throw conflict(
       this.type,

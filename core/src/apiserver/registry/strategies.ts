@@ -1,13 +1,14 @@
 /**
  * The resources whose registry rules differ from the default: pods (status on create, graceful
- * deletion), namespaces (phase and the "kubernetes" finalizer), and a few that allow a PUT to
- * create. Everything else uses defaultStrategy.
+ * deletion), namespaces (phase and the "kubernetes" finalizer), Services (service/strategy.ts),
+ * and a few that allow a PUT to create. Everything else uses defaultStrategy.
  */
 
 import { applyNamespaceDefaults } from "../../api/defaults/index.ts";
 import type { KubeObject } from "../../api/object.ts";
 import type { ResourceType } from "../../api/scheme.ts";
 import { metaTime } from "../../api/time.ts";
+import { serviceStrategy } from "./service/strategy.ts";
 import { defaultStrategy, type Strategy } from "./strategy.ts";
 
 interface PodLike {
@@ -64,12 +65,8 @@ export function strategyFor(type: ResourceType): Strategy {
     case "/ServiceAccount":
       return defaultStrategy(type, { returnDeletedObject: true });
     case "/Service":
-      return defaultStrategy(type, {
-        returnDeletedObject: true,
-        prepareForCreate(service) {
-          service.status = { loadBalancer: {} };
-        },
-      });
+      // Without allocators: start.ts gives the API server's Service registry its allocators.
+      return serviceStrategy(type);
     case "/Namespace":
       return defaultStrategy(type, {
         returnDeletedObject: true,

@@ -15,6 +15,14 @@ import {
   validateObjectMetaUpdate,
 } from "../../api/validation.ts";
 
+/**
+ * The end of a write that a begin hook took part in (Kubernetes' genericregistry.FinishFunc):
+ * called exactly once, with true when the object was stored (or a dry run passed) and false when
+ * anything after the hook refused the write, so what the hook reserved is kept or given back.
+ * It never throws: by then the write's outcome is decided, and a leak is left to a repair loop.
+ */
+export type FinishWrite = (success: boolean) => Promise<void>;
+
 export interface Strategy {
   /** Clears what a client may not set on create (usually status) and sets server-owned fields. */
   prepareForCreate(object: KubeObject): void;
@@ -42,6 +50,19 @@ export interface Strategy {
    */
   returnDeletedObject?: boolean;
   markDeleting?(object: KubeObject): void;
+  /**
+   * Kubernetes' Store.BeginCreate: runs after mutating admission and before validation, and may
+   * fill in fields from outside the object (a Service's cluster IP and node ports).
+   */
+  beginCreate?(object: KubeObject, context: { dryRun: boolean }): Promise<FinishWrite>;
+  /** Store.BeginUpdate, the same for an update of the main resource (not its subresources). */
+  beginUpdate?(
+    object: KubeObject,
+    old: KubeObject,
+    context: { dryRun: boolean },
+  ): Promise<FinishWrite>;
+  /** Store.AfterDelete: the object is gone from the store (never called for a dry run). */
+  afterDelete?(object: KubeObject): Promise<void>;
 }
 
 const hasStatus = (type: ResourceType) => type.subresources.some((s) => s.name === "status");

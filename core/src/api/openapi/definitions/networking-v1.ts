@@ -1,4 +1,4 @@
-/** networking.k8s.io/v1 Ingress and IngressClass (Kubernetes 1.32). */
+/** networking.k8s.io/v1 Ingress and IngressClass (Kubernetes 1.32), and IPAddress (GA in 1.33). */
 import {
   arr,
   type GroupVersionKind,
@@ -81,6 +81,19 @@ const types: SchemaMap = {
     { apiGroup: str(), kind: str(), name: str(), namespace: str(), scope: str() },
     { required: ["kind", "name"] },
   ),
+  IPAddressSpec: obj(
+    { parentRef: net("ParentReference", "The object this address is allocated to.") },
+    { required: ["parentRef"] },
+  ),
+  ParentReference: obj(
+    {
+      group: str("The referent's API group; empty for the core group."),
+      name: str("The referent's name."),
+      namespace: str("The referent's namespace, for a namespaced referent."),
+      resource: str("The referent's resource, e.g. services."),
+    },
+    { required: ["resource", "name"] },
+  ),
 };
 
 export const networkingV1Schemas: SchemaMap = {
@@ -104,6 +117,16 @@ export const networkingV1Schemas: SchemaMap = {
       ...gvk("IngressClass"),
       description: "A kind of Ingress, implemented by one controller.",
       properties: { spec: net("IngressClassSpec", "The controller and its parameters.") },
+    }),
+  ),
+  ...withList(
+    NETWORKING_V1,
+    gvk("IPAddress"),
+    kind({
+      ...gvk("IPAddress"),
+      description:
+        "An IP address in use, named by the address itself (e.g. 10.96.0.10), and what holds it.",
+      properties: { spec: net("IPAddressSpec", "The object the address is allocated to.") },
     }),
   ),
 };

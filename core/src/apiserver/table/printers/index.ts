@@ -8,6 +8,7 @@ import { configMapPrinter, secretPrinter, serviceAccountPrinter } from "./config
 import { defaultPrinter } from "./default.ts";
 import { eventPrinter } from "./event.ts";
 import { ingressClassPrinter, ingressPrinter } from "./ingress.ts";
+import { ipAddressPrinter } from "./ipaddress.ts";
 import { namespacePrinter, resourceQuotaPrinter } from "./namespace.ts";
 import { nodePrinter } from "./node.ts";
 import { podPrinter } from "./pod.ts";
@@ -31,6 +32,7 @@ export const printers: ReadonlyMap<KindKey, Printer> = new Map<KindKey, Printer>
   ["discovery.k8s.io/EndpointSlice", endpointSlicePrinter],
   ["networking.k8s.io/Ingress", ingressPrinter],
   ["networking.k8s.io/IngressClass", ingressClassPrinter],
+  ["networking.k8s.io/IPAddress", ipAddressPrinter],
   ["rbac.authorization.k8s.io/RoleBinding", roleBindingPrinter],
   ["rbac.authorization.k8s.io/ClusterRoleBinding", clusterRoleBindingPrinter],
   ["coordination.k8s.io/Lease", leasePrinter],
