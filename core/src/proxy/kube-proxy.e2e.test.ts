@@ -3,8 +3,11 @@
  * KubeProxy as system:kube-proxy, and real backends on pod addresses answering through the
  * Service's cluster IP and NodePort.
  */
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CoreEvent } from "../client/events.ts";
 import { RestClient } from "../client/rest.ts";
+import { eventually } from "../controllers/testing.ts";
 import { startTestApiServer, type TestApiServer } from "../testing/cluster.ts";
 import { KubeProxy } from "./kube-proxy.ts";
 import {
@@ -256,6 +259,46 @@ describe("KubeProxy against a real API server", () => {
     } finally {
       udp.close();
     }
+  });
+
+  it("a port it cannot open is a Warning event on its Node, counted at every retry, and served once free", async () => {
+    // Another process holds the address and port the Service asks for.
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(18000, "127.96.204.4", resolve));
+    const squatterClosed = () => new Promise<void>((resolve) => squatter.close(() => resolve()));
+    try {
+      await apply(SERVICES, service("held", "127.96.204.4"));
+      await apply(SLICES, slice("held", [{ ip: POD(1) }]));
+      const reason = "listen tcp 127.96.204.4:18000: bind: address already in use";
+      const event = async () =>
+        (await api.request("GET", "/api/v1/namespaces/default/events"))
+          .json<{ items: CoreEvent[] }>()
+          .items.find((e) => e.reason === reason);
+      const first = await eventually(event, (e) => e !== undefined, "the Warning event");
+      expect(first).toMatchObject({
+        type: "Warning",
+        involvedObject: { kind: "Node", name: "node-1" },
+        message: `can't open port "clusterIP for default/held:http" (127.96.204.4:18000/tcp), skipping it`,
+        source: { component: "kube-proxy", host: "node-1" },
+        count: 1,
+      });
+      expect(logs).toContain(
+        "[kube-proxy] default/held:http: cannot listen on 127.96.204.4:18000/TCP: EADDRINUSE: another process holds this address and port; retrying at each sync",
+      );
+      // Every sync retries, and each failure counts on the same event.
+      await apply(SLICES, slice("held", [{ ip: POD(1) }, { ip: POD(2) }]));
+      await eventually(event, (e) => (e?.count ?? 0) >= 2, "the event's count to grow");
+    } finally {
+      await squatterClosed();
+    }
+    // Freed: the next sync opens it.
+    await apply(SLICES, slice("held", [{ ip: POD(1) }]));
+    await until(
+      () =>
+        logs.includes("[kube-proxy] default/held:http: now listening on 127.96.204.4:18000/TCP"),
+      "held's socket to open",
+    );
+    expect(await exchange("127.96.204.4", 18000)).toBe("pod1:ping");
   });
 
   it("closes its socket when the Service is deleted", async () => {

@@ -20,6 +20,7 @@
  * - Restart-safe: all state comes from list + watch.
  */
 import type { EndpointSlice, Service } from "../api/types.ts";
+import { type CoreEvent, EventRecorder, eventSink } from "../client/events.ts";
 import { builtinType } from "../client/factory.ts";
 import { SharedIndexInformer, unwrapTombstone, waitForCacheSync } from "../client/informer.ts";
 import type { RestClient } from "../client/rest.ts";
@@ -33,7 +34,7 @@ import {
 import { ProxyState } from "./state.ts";
 import { SyncRunner } from "./sync-runner.ts";
 import type { ServicePortCounters } from "./userspace/counters.ts";
-import { UserspaceProxier } from "./userspace/proxier.ts";
+import { type BindFailure, UserspaceProxier } from "./userspace/proxier.ts";
 
 // #region labelSelector
 /** kube-proxy's informer selector (server.go: noProxyName and noHeadlessEndpoints, sorted). */
@@ -97,6 +98,7 @@ export class KubeProxy {
   private readonly services: SharedIndexInformer<Service>;
   private readonly slices: SharedIndexInformer<EndpointSlice>;
   private readonly runner: SyncRunner;
+  private readonly recorder: EventRecorder;
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
   private initialized = false;
@@ -118,12 +120,21 @@ export class KubeProxy {
       log: this.log,
       udpIdleTimeoutMs: options.udpIdleTimeoutMs,
       random: options.random,
+      onBindFailure: (failure) => this.reportBindFailure(failure),
+    });
+    this.recorder = new EventRecorder({
+      sink: eventSink(options.client.resource<CoreEvent>(builtinType("events"))),
+      component: "kube-proxy",
+      host: options.nodeName,
+      clock: this.clock,
+      log: this.log,
     });
     this.iptables =
       options.iptables === false
         ? undefined
         : new IptablesRenderer({
             nodeIP: options.nodeAddress,
+            clusterCIDR: TINYKUBE_CLUSTER_CIDR,
             clock: this.clock,
             ...options.iptables,
           });
@@ -188,7 +199,33 @@ export class KubeProxy {
     await this.runner.stop();
     await Promise.all([this.services.stop(), this.slices.stop()]);
     await this.userspace.stop();
+    await this.recorder.flush();
   }
+
+  // #region bind-failure
+  /**
+   * A port that cannot be opened becomes a Warning event on this node, worded as the iptables
+   * proxier's openPort worded it when a NodePort could not be held open (until 1.24 removed the
+   * port opener, kubernetes#108496): the reason is the error itself, the message `can't open port
+   * "<what it is for>" (<address>:<port>/<protocol>), skipping it`. Repeats at every sync are
+   * counted on the one event (the recorder's dedupe).
+   */
+  private reportBindFailure(failure: BindFailure): void {
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      // Kubernetes names the node by hostname and uses it as the UID too.
+      metadata: { name: this.options.nodeName, uid: this.options.nodeName },
+    };
+    const where = `${failure.address}:${failure.port}/${failure.protocol.toLowerCase()}`;
+    this.recorder.event(
+      node,
+      "Warning",
+      failure.error,
+      `can't open port "${failure.description}" (${where}), skipping it`,
+    );
+  }
+  // #endregion bind-failure
 
   /** A Service port's counters, by "ns/name:port" ("ns/name" for an unnamed port). */
   counters(name: string, protocol: "TCP" | "UDP" = "TCP"): ServicePortCounters | undefined {

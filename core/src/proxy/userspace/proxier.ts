@@ -17,7 +17,8 @@
  *   ones while a ready endpoint exists.
  * - A refusal for want of endpoints is logged once per run of refusals, not per connection.
  * - A port that cannot be bound (EADDRINUSE, EACCES below 1024 without privilege, an address
- *   this machine lacks) is logged with the reason and retried on every sync.
+ *   this machine lacks) is logged with the reason when the reason changes, reported to
+ *   `onBindFailure` at every failed attempt, and retried on every sync.
  */
 import type { Clock } from "../../util/clock.ts";
 import { categorizeEndpoints } from "../categorize.ts";
@@ -46,6 +47,19 @@ export interface UserspaceProxierOptions {
   udpIdleTimeoutMs?: number;
   /** For the balancer's shuffle. */
   random?: () => number;
+  /** Told of every failed bind (kube-proxy turns it into a Warning event on its Node). */
+  onBindFailure?: (failure: BindFailure) => void;
+}
+
+/** A socket kube-proxy could not open, in the terms of Kubernetes' netutils.LocalPort. */
+export interface BindFailure {
+  /** What the port is for: "clusterIP for default/web:http", "nodePort for default/web:http". */
+  description: string;
+  address: string;
+  port: number;
+  protocol: "TCP" | "UDP";
+  /** The error as Go's net package words it: "listen tcp 127.96.0.1:443: bind: permission denied". */
+  error: string;
 }
 
 interface PortEntry {
@@ -179,18 +193,24 @@ export class UserspaceProxier {
       entry.bindErrors.set("sctp", "SCTP");
       return;
     }
-    const wanted: { address: string; port: number; key: string }[] = [];
+    const wanted: { address: string; port: number; key: string; description: string }[] = [];
     if (this.options.serveClusterIPs !== false) {
-      wanted.push({ address: info.clusterIP, port: info.port, key: info.key });
+      wanted.push({
+        address: info.clusterIP,
+        port: info.port,
+        key: info.key,
+        description: `clusterIP for ${info.nameString}`,
+      });
     }
     if (info.nodePort !== 0) {
       wanted.push({
         address: this.options.nodeAddress,
         port: info.nodePort,
         key: nodePortKey(info),
+        description: `nodePort for ${info.nameString}`,
       });
     }
-    for (const { address, port, key } of wanted) {
+    for (const { address, port, key, description } of wanted) {
       const where = `${address}:${port}`;
       if (entry.sockets.some((s) => s.address === where)) continue;
       const target = this.targetFor(entry, key);
@@ -221,6 +241,13 @@ export class UserspaceProxier {
           );
         }
         entry.bindErrors.set(where, reason);
+        this.options.onBindFailure?.({
+          description,
+          address,
+          port,
+          protocol: info.protocol,
+          error: goListenError(error, info.protocol, where),
+        });
       }
     }
   }
@@ -268,6 +295,20 @@ function sameAddresses(a: ServicePortInfo, b: ServicePortInfo): boolean {
     a.port === b.port &&
     a.nodePort === b.nodePort
   );
+}
+
+/** Go's words for the errors a bind meets (syscall's errors table). */
+const GO_ERRNO_TEXT: Record<string, string> = {
+  EACCES: "permission denied",
+  EADDRINUSE: "address already in use",
+  EADDRNOTAVAIL: "cannot assign requested address",
+};
+
+/** A failed bind as Go's net.Listen reports it: "listen tcp 127.96.0.1:443: bind: permission denied". */
+function goListenError(error: unknown, protocol: "TCP" | "UDP", where: string): string {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  const text = GO_ERRNO_TEXT[code] ?? (error as Error).message ?? String(error);
+  return `listen ${protocol.toLowerCase()} ${where}: bind: ${text}`;
 }
 
 /** A bind error, with what to do about the usual ones. */
