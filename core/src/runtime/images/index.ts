@@ -1,6 +1,6 @@
 export type { ImageManifest, ImagePort } from "./manifest.ts";
 export { ImageManifestError, parseManifest } from "./manifest.ts";
-export { hostArgv, resolveProcess } from "./process-args.ts";
+export { hostArgv, imageBinDir, resolveProcess } from "./process-args.ts";
 export type { ImageReference } from "./reference.ts";
 export { parseImageReference } from "./reference.ts";
 export type { RegistryImage } from "./registry.ts";

@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CriError } from "../cri.ts";
-import { hostArgv, resolveProcess } from "./process-args.ts";
+import { hostArgv, imageBinDir, resolveProcess } from "./process-args.ts";
 import { temporaryDir } from "./testing.ts";
 
 describe("resolveProcess: Kubernetes' command and args table", () => {
@@ -85,5 +85,21 @@ describe("hostArgv", () => {
     expect(hostArgv(["/bin/echo", "hi"], dir)).toEqual(["/bin/echo", "hi"]);
     expect(hostArgv(["lib"], dir)).toEqual(["lib"]);
     expect(hostArgv(["../server.mjs"], join(dir, "lib"))).toEqual(["../server.mjs"]);
+  });
+});
+
+describe("imageBinDir", () => {
+  it("is the image's bin/ directory if it has one: the executables put in front of its PATH", async () => {
+    const dir = await temporaryDir("bin");
+    try {
+      expect(imageBinDir(dir)).toBeUndefined();
+      await writeFile(join(dir, "bin"), "a file, not a directory");
+      expect(imageBinDir(dir)).toBeUndefined();
+      await rm(join(dir, "bin"));
+      await mkdir(join(dir, "bin"));
+      expect(imageBinDir(dir)).toBe(join(dir, "bin"));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,11 +20,21 @@
  * - "sh" is the host's /bin/sh (busybox's CMD is ["sh"]);
  * - a relative path naming a file in the image ("server.mjs") is that file in the node's copy;
  *   a .mjs/.cjs/.js file runs with that same Node;
- * - anything else ("sleep", "/bin/echo") is the host's, found on the container's $PATH as a
- *   container finds it on its own (the images set PATH in their env, as real images do).
+ * - anything else is left to the process's exec: a name ("nslookup", "sleep") is found on the
+ *   container's $PATH, as a container finds it on its own — first among the image's own
+ *   executables, then the host's (the images set PATH in their env, as real images do); an
+ *   absolute path ("/bin/echo") is the host's file.
  * Other words are passed as they are. The runtime starts the process in the image's directory
  * (unless the container sets workingDir), so ["node", "server.mjs"] finds its script there as a
  * container finds it in the image's WORKDIR.
+ *
+ * An image's own executables live in its bin/ directory, which stands in for the image's /bin:
+ * the runtime puts it (imageBinDir) in front of the PATH the image sets, so `nslookup` in a
+ * busybox container's command, in its `sh -c` script or in an exec (ExecSync) is busybox's
+ * applet, not a host program of that name. They are small sh scripts that run one of the image's
+ * .mjs files with $TINYKUBE_NODE, the Node.js running tinykube, which the runtime exports since
+ * `node` need not be on the host's PATH. They must be executable: the pull's copy keeps a file's
+ * mode, and git keeps it as mode 100755.
  */
 import { statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
@@ -49,6 +59,15 @@ export function resolveProcess(
   return argv;
 }
 // #endregion resolve-process
+
+/** An image's directory of executables, put in front of its PATH. */
+export const IMAGE_BIN = "bin";
+
+/** The image's bin/ directory in the node's copy, or undefined if it has none. */
+export function imageBinDir(imageDir: string): string | undefined {
+  const dir = join(imageDir, IMAGE_BIN);
+  return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? dir : undefined;
+}
 
 /** The host where the image runs its "sh"; a fixed path, not the container's $PATH. */
 const HOST_SH = "/bin/sh";

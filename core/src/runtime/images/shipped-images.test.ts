@@ -7,10 +7,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { hostArgv, resolveProcess } from "./process-args.ts";
+import { hostArgv, imageBinDir, resolveProcess } from "./process-args.ts";
+import { DEFAULT_REGISTRY_DIR } from "./registry.ts";
 import { NodeImageStore } from "./store.ts";
 import { temporaryDir } from "./testing.ts";
 
@@ -244,6 +246,34 @@ describe("the shipped images run", () => {
       const cmdline = await readFile(`/proc/${busybox.child.pid}/cmdline`, "utf8");
       expect(cmdline.split("\0").slice(0, 2)).toEqual(["sleep", "3600"]);
       expect(busybox.child.exitCode).toBeNull();
+    });
+
+    it("has its applets in bin/, executable in the registry and in the node's copy", async () => {
+      await store.pullImage({ image: "busybox" });
+      const copy = (await store.resolve("busybox"))?.dir as string;
+      for (const dir of [join(DEFAULT_REGISTRY_DIR, "busybox"), copy]) {
+        for (const applet of ["nslookup", "wget"]) {
+          const { mode } = await stat(join(dir, "bin", applet));
+          expect(mode & 0o111, `${dir}/bin/${applet}: mode ${mode.toString(8)}`).toBe(0o111);
+        }
+      }
+      // With bin/ on PATH, as the process runtime puts it (runtime.ts, container-spec.ts).
+      const busybox = await start("busybox", {
+        command: ["sh", "-c", "nslookup; echo nslookup $?; wget; echo wget $?"],
+        env: { PATH: `${imageBinDir(copy)}:/usr/bin:/bin`, TINYKUBE_NODE: process.execPath },
+      });
+      expect(await exitWithin(busybox)).toEqual({ code: 0, signal: null });
+      expect(busybox.output()).toBe(
+        [
+          "Usage: nslookup HOST [DNS_SERVER]",
+          "",
+          "Query DNS about HOST",
+          "nslookup 1",
+          "Usage: wget [-q] [-O FILE] [-T SEC] [--spider] URL",
+          "wget 1",
+          "",
+        ].join("\n"),
+      );
     });
   });
 });

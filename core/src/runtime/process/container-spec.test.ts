@@ -19,6 +19,7 @@ describe("containerEnv", () => {
       podIp: "127.128.1.2",
       namespace: "shop",
       root: "/node/containers/c1/root",
+      node: "/opt/node/bin/node",
       imageEnv: { PATH: "/image/bin:/usr/bin", IMAGE_TAG: "1.0", MODE: "image" },
       envs: [
         { key: "MODE", value: "pod" },
@@ -31,6 +32,7 @@ describe("containerEnv", () => {
       POD_IP: "127.128.1.2",
       POD_NAMESPACE: "shop",
       TINYKUBE_ROOT: "/node/containers/c1/root",
+      TINYKUBE_NODE: "/opt/node/bin/node",
       IMAGE_TAG: "1.0",
       MODE: "pod",
     });
@@ -42,10 +44,28 @@ describe("containerEnv", () => {
       podIp: "127.128.1.2",
       namespace: "default",
       root: "/r",
+      node: "/n",
       imageEnv: {},
       envs: [],
     });
     expect(env.PATH).toBe(DEFAULT_PATH);
+  });
+
+  it("puts the image's bin/ in front of the image's PATH; a container's PATH replaces it all", () => {
+    const input = {
+      hostname: "h",
+      podIp: "127.128.1.2",
+      namespace: "default",
+      root: "/r",
+      node: "/n",
+      imageEnv: { PATH: "/usr/bin:/bin" },
+      imageBin: "/node/images/abc/bin",
+    };
+    expect(containerEnv({ ...input, envs: [] }).PATH).toBe("/node/images/abc/bin:/usr/bin:/bin");
+    expect(containerEnv({ ...input, imageEnv: {}, envs: [] }).PATH).toBe(
+      `/node/images/abc/bin:${DEFAULT_PATH}`,
+    );
+    expect(containerEnv({ ...input, envs: [{ key: "PATH", value: "/mine" }] }).PATH).toBe("/mine");
   });
 });
 

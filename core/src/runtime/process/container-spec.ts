@@ -12,7 +12,8 @@
  *   host path itself works too: a process sees the host's whole filesystem.
  * - The runtime adds the pod's /etc/hostname and /etc/resolv.conf from the sandbox's directory, as
  *   containerd bind-mounts them, unless the kubelet mounts something at (or above) those paths.
- *   Programs that resolve names through libc still read the host's /etc/resolv.conf.
+ *   Programs that resolve names through libc still read the host's /etc/resolv.conf; the busybox
+ *   image's nslookup and wget read the pod's settings (core/images/busybox/resolver.mjs).
  * - `readonly` is recorded but not enforced: a symlink cannot be read-only.
  * - One mount inside another (/data and /data/cache) is refused: the inner link would have to be
  *   written into the outer mount's host directory.
@@ -22,9 +23,12 @@
  *    as `sleep` is found even when the image sets no PATH;
  * 2. HOSTNAME, the sandbox's hostname (containerd adds it; a pod's hostname is its name), and
  *    tinykube's additions: POD_IP (the sandbox's address, which the container binds — its
- *    "network namespace"), POD_NAMESPACE, and TINYKUBE_ROOT (above);
- * 3. the image's env (its manifest, the image config's Env);
- * 4. the container's envs from the kubelet (the pod spec's env, resolved).
+ *    "network namespace"), POD_NAMESPACE, TINYKUBE_ROOT (above), and TINYKUBE_NODE, the Node.js
+ *    running tinykube, which an image's executables run their scripts with (process-args.ts);
+ * 3. the image's env (its manifest, the image config's Env), with the image's bin/ directory, if
+ *    it has one, put in front of its PATH: it stands in for the image's own /bin;
+ * 4. the container's envs from the kubelet (the pod spec's env, resolved). A container that sets
+ *    PATH replaces the whole of it, image directory and all, as it would in Kubernetes.
  */
 import { posix } from "node:path";
 import type { ContainerConfig, Mount } from "../cri.ts";
@@ -46,7 +50,11 @@ export function containerEnv(input: {
   podIp: string;
   namespace: string;
   root: string;
+  /** process.execPath, in the runtime. */
+  node: string;
   imageEnv: Record<string, string>;
+  /** The image's bin/ directory in the node's copy, if it has one (imageBinDir). */
+  imageBin?: string;
   envs: ContainerConfig["envs"];
 }): Record<string, string> {
   const env: Record<string, string> = {
@@ -55,8 +63,10 @@ export function containerEnv(input: {
     POD_IP: input.podIp,
     POD_NAMESPACE: input.namespace,
     TINYKUBE_ROOT: input.root,
+    TINYKUBE_NODE: input.node,
   };
   Object.assign(env, input.imageEnv);
+  if (input.imageBin) env.PATH = env.PATH ? `${input.imageBin}:${env.PATH}` : input.imageBin;
   for (const { key, value } of input.envs) env[key] = value;
   return env;
 }

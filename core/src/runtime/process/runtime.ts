@@ -51,7 +51,7 @@ import {
   type PodSandboxFilter,
   type PodSandboxStatus,
 } from "../cri.ts";
-import { hostArgv, resolveProcess } from "../images/process-args.ts";
+import { hostArgv, imageBinDir, resolveProcess } from "../images/process-args.ts";
 import type { ResolvedImage } from "../images/store.ts";
 import { HostLocalIpam, hostLocalRange } from "../ipam.ts";
 import { containerEnv, hostWorkingDir, resolvConf, rootLinks } from "./container-spec.ts";
@@ -268,7 +268,9 @@ export class ProcessRuntime implements ContainerRuntime {
           podIp: sandbox.ip,
           namespace: sandbox.config.metadata.namespace,
           root,
+          node: process.execPath,
           imageEnv: image.env,
+          imageBin: imageBinDir(image.dir),
           envs: config.envs,
         }),
         cwd: hostWorkingDir(config.workingDir, links, image.dir),
