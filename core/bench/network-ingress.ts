@@ -224,7 +224,11 @@ function ingressOf(routes: Route[]): KubeObject {
  * nginx.conf for the same routes, with ingress-nginx's defaults where they bear on speed
  * (internal/ingress/controller/config/config.go NewDefault): client keep-alive 75 s and 1,000
  * requests; upstream keep-alive 320 connections, 60 s, 10,000 requests, over HTTP/1.1; response
- * buffering off; 16,384 worker connections. A Prefix path /api becomes `location = /api` and
+ * buffering off; 16,384 worker connections; the request headers of its nginx.tmpl (Host and
+ * X-Forwarded-Host from $best_http_host, X-Real-IP, X-Forwarded-*, X-Original-Forwarded-For,
+ * Proxy blanked). The controller is set alike (start.ts, upstream-pool.ts): it too closes a client
+ * connection after 1,000 requests and keeps its upstream connections by the same numbers, and it
+ * sends the backend the same headers. A Prefix path /api becomes `location = /api` and
  * `location /api/`, as ingress-nginx renders it, so /apiary is not routed there, as in
  * Kubernetes. Departures, each to compare like with like:
  * - one process (`master_process off`): ingress-nginx runs a worker per CPU; the controller is one
@@ -289,19 +293,26 @@ http {
   scgi_temp_path ${dir}/scgi;
   keepalive_timeout 75s;
   keepalive_requests 1000;
+  map $http_host $best_http_host {
+    default $http_host;
+    '' $host;
+  }
   proxy_http_version 1.1;
   proxy_buffering off;
   proxy_next_upstream error timeout;
   proxy_next_upstream_tries 3;
+  proxy_connect_timeout 5s;
   proxy_set_header Connection "";
-  proxy_set_header Host $host;
+  proxy_set_header Host $best_http_host;
   proxy_set_header X-Real-IP $remote_addr;
   proxy_set_header X-Forwarded-For $remote_addr;
-  proxy_set_header X-Forwarded-Host $http_host;
+  proxy_set_header X-Original-Forwarded-For $http_x_forwarded_for;
+  proxy_set_header X-Forwarded-Host $best_http_host;
   proxy_set_header X-Forwarded-Port $server_port;
   proxy_set_header X-Forwarded-Proto $scheme;
   proxy_set_header X-Forwarded-Scheme $scheme;
   proxy_set_header X-Scheme $scheme;
+  proxy_set_header Proxy "";
 ${upstreams.join("\n")}
   server {
     listen ${listen} default_server;

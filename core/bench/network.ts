@@ -18,6 +18,10 @@
  * end, and on an unclean exit too (processes.ts `guard`).
  *
  * One part failing is a result too: it is reported, and the others still run.
+ *
+ * Set TINYKUBE_BENCH_ONLY to a comma-separated list of parts (proxy, dns, ingress, iptables) to
+ * run only those, e.g. TINYKUBE_BENCH_ONLY=ingress to profile one; the others are left out of
+ * the report. Unset, every part runs.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -46,15 +50,34 @@ export interface NetworkBenchOptions {
   scale: number;
 }
 
+/** A part's result, its failure, or undefined when TINYKUBE_BENCH_ONLY left it out. */
 interface Results {
-  proxy: ProxyResult | Error;
-  dns: DnsResult | Error;
-  ingress: IngressResult | Error;
-  iptables: IptablesRow[] | Error;
+  proxy: ProxyResult | Error | undefined;
+  dns: DnsResult | Error | undefined;
+  ingress: IngressResult | Error | undefined;
+  iptables: IptablesRow[] | Error | undefined;
+}
+
+const PARTS = ["proxy", "dns", "ingress", "iptables"] as const;
+type Part = (typeof PARTS)[number];
+
+/** The parts TINYKUBE_BENCH_ONLY names; all of them when it is unset or empty. */
+function partsToRun(only: string | undefined): Set<Part> {
+  const named = (only ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (named.length === 0) return new Set(PARTS);
+  for (const p of named) {
+    if (!(PARTS as readonly string[]).includes(p))
+      throw new Error(`TINYKUBE_BENCH_ONLY: expected parts among ${PARTS.join(", ")}, got ${p}`);
+  }
+  return new Set(named as Part[]);
 }
 
 export async function benchNetwork(options: NetworkBenchOptions): Promise<string> {
   const sizes = sizesAt(options.scale);
+  const parts = partsToRun(process.env.TINYKUBE_BENCH_ONLY);
   const root = await mkdtemp(join(benchDir(), "tinykube-bench-"));
   guard(root);
   const children: ChildHandle[] = [];
@@ -71,7 +94,12 @@ export async function benchNetwork(options: NetworkBenchOptions): Promise<string
       { routes: routesFor(sizes.ingressHosts) },
       children,
     );
-    const part = <R>(name: string, run: (say: (m: string) => void) => Promise<R>) => {
+    const part = <R>(
+      which: Part,
+      name: string,
+      run: (say: (m: string) => void) => Promise<R>,
+    ): Promise<R | Error | undefined> => {
+      if (!parts.has(which)) return Promise.resolve(undefined);
       const say = (message: string) => progress(`${name}: ${message}`);
       return run(say).catch((error: unknown) => {
         const e = error instanceof Error ? error : new Error(String(error));
@@ -80,12 +108,14 @@ export async function benchNetwork(options: NetworkBenchOptions): Promise<string
       });
     };
     const results: Results = {
-      proxy: await part("kube-proxy", (say) => benchProxy({ api, backends, sizes, children, say })),
-      dns: await part("DNS", (say) => benchDns({ sizes, dir: root, children, say })),
-      ingress: await part("ingress", (say) =>
+      proxy: await part("proxy", "kube-proxy", (say) =>
+        benchProxy({ api, backends, sizes, children, say }),
+      ),
+      dns: await part("dns", "DNS", (say) => benchDns({ sizes, dir: root, children, say })),
+      ingress: await part("ingress", "ingress", (say) =>
         benchIngress({ api, backends, sizes, dir: root, children, say }),
       ),
-      iptables: await part("iptables", async (say) => benchIptables(sizes, say)),
+      iptables: await part("iptables", "iptables", async (say) => benchIptables(sizes, say)),
     };
     return report(results, sizes, options.scale);
   } finally {
@@ -110,16 +140,15 @@ const cpuPer = (s: ServerLoad | undefined) =>
 
 // #region report
 function report(r: Results, sizes: Sizes, scale: number): string {
+  const sections = [
+    r.proxy && proxyReport(r.proxy, sizes),
+    r.dns && dnsReport(r.dns, sizes),
+    r.ingress && ingressReport(r.ingress, sizes),
+    r.iptables && iptablesReport(r.iptables, sizes),
+  ].filter((s): s is string => s !== undefined);
   return [
     `network, scale ${scale}. ${availableParallelism()} CPUs, data in ${benchDir()}.`,
-    "",
-    proxyReport(r.proxy, sizes),
-    "",
-    dnsReport(r.dns, sizes),
-    "",
-    ingressReport(r.ingress, sizes),
-    "",
-    iptablesReport(r.iptables, sizes),
+    ...sections.flatMap((s) => ["", s]),
   ].join("\n");
 }
 

@@ -1,12 +1,14 @@
-import { Agent, createServer, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Endpoint } from "./endpoints.ts";
-import { createProxyHandler, type RoutingView } from "./proxy.ts";
+import { createProxyHandler, type RoutingView, requestHead } from "./proxy.ts";
 import { buildRouteTable } from "./route-table.ts";
-import { type Backend, send, startBackend } from "./testing.ts";
+import { type Backend, type Echo, send, startBackend } from "./testing.ts";
 import type { Ingress } from "./types.ts";
 import { Upstream } from "./upstream.ts";
+import { UpstreamPool } from "./upstream-pool.ts";
 
 const PROXY_ADDRESS = "127.1.250.1";
 
@@ -41,7 +43,8 @@ const ingress: Ingress = {
 let view: RoutingView;
 let proxy: Server;
 let port: number;
-const agent = new Agent({ keepAlive: true });
+/** A short read timeout, so that the silent backend is given up on quickly. */
+const pool = new UpstreamPool({ timeoutMs: 200 });
 const logs: string[] = [];
 const backends: Backend[] = [];
 
@@ -82,9 +85,8 @@ beforeAll(async () => {
       current: () => view,
       scheme: "http",
       port: 8080,
-      agent,
+      pool,
       log: (l) => logs.push(l),
-      readTimeoutMs: 200,
     }),
   );
   await new Promise<void>((resolve) => proxy.listen(0, PROXY_ADDRESS, resolve));
@@ -97,9 +99,62 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  agent.destroy();
+  pool.close();
   proxy.closeAllConnections();
   await new Promise((r) => proxy.close(r));
+});
+
+describe("requestHead", () => {
+  it("writes Host and ingress-nginx's fields first, then the client's end-to-end ones as sent", () => {
+    const head = requestHead(
+      {
+        method: "GET",
+        url: "/a?b=1",
+        headers: { host: "web.example.com", connection: "X-Hop", "x-forwarded-for": "203.0.113.9" },
+        rawHeaders: [
+          ["Host", "web.example.com"],
+          ["User-Agent", "curl/8"],
+          ["Connection", "X-Hop"],
+          ["X-Hop", "1"],
+          ["X-Forwarded-For", "203.0.113.9"],
+          ["Expect", "100-continue"],
+          ["Cookie", "a=1"],
+          ["Cookie", "b=2"],
+        ].flat(),
+        socket: { remoteAddress: "10.1.2.3" },
+      },
+      { address: "127.128.0.5", port: 8080 },
+      "https",
+      443,
+    );
+    expect(head.split("\r\n")).toEqual([
+      "GET /a?b=1 HTTP/1.1",
+      "Host: web.example.com",
+      "X-Real-IP: 10.1.2.3",
+      "X-Forwarded-For: 10.1.2.3",
+      "X-Original-Forwarded-For: 203.0.113.9",
+      "X-Forwarded-Host: web.example.com",
+      "X-Forwarded-Port: 443",
+      "X-Forwarded-Proto: https",
+      "X-Forwarded-Scheme: https",
+      "X-Scheme: https",
+      "User-Agent: curl/8",
+      "Cookie: a=1",
+      "Cookie: b=2",
+      "",
+      "",
+    ]);
+  });
+
+  it("names the endpoint as Host when the client sent none, an IPv6 address in brackets", () => {
+    const head = requestHead(
+      { method: "GET", url: "/", headers: {}, rawHeaders: [], socket: {} },
+      { address: "fd00::5", port: 8080 },
+      "http",
+      80,
+    );
+    expect(head).toContain("\r\nHost: [fd00::5]:8080\r\n");
+  });
 });
 
 describe("forwarding", () => {
@@ -115,6 +170,8 @@ describe("forwarding", () => {
         proxy: "http://evil.example",
         connection: "keep-alive, x-drop-me",
         "x-drop-me": "hop-by-hop",
+        "x-real-ip": "198.51.100.7",
+        "x-forwarded-proto": "https",
       },
       host: "web.example.com:8080",
     });
@@ -136,6 +193,89 @@ describe("forwarding", () => {
     });
     expect(echo.headers.proxy).toBeUndefined();
     expect(echo.headers["x-drop-me"]).toBeUndefined();
+    expect(echo.headers.connection).toBeUndefined();
+  });
+
+  it("passes no X-Original-Forwarded-For the client made up, as nginx passes no header it sets", async () => {
+    const a = await backend("a", "127.128.250.1");
+    setEndpoints([{ address: a.address, port: a.port }]);
+    const echo = (await get("/", { headers: { "x-original-forwarded-for": "1.2.3.4" } })).json();
+    expect(echo.headers["x-original-forwarded-for"]).toBeUndefined();
+  });
+
+  it("sends a chunked request body on in chunks", async () => {
+    const a = await backend("a", "127.128.250.1");
+    setEndpoints([{ address: a.address, port: a.port }]);
+    const echo = await new Promise<Echo>((resolve, reject) => {
+      const req = request(
+        {
+          host: PROXY_ADDRESS,
+          port,
+          path: "/up",
+          method: "PUT",
+          headers: { host: "web.example.com" },
+          agent: false,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+        },
+      );
+      req.on("error", reject);
+      req.write("hello, ");
+      setImmediate(() => req.end("world"));
+    });
+    expect(echo).toMatchObject({ method: "PUT", body: "hello, world" });
+    expect(echo.headers["transfer-encoding"]).toBe("chunked");
+  });
+
+  it("keeps one connection to a backend for requests in turn", async () => {
+    const ports = new Set<number>();
+    const a = await backend("a", "127.128.250.1", (req, res) => {
+      ports.add(req.socket.remotePort ?? 0);
+      res.end("ok");
+    });
+    setEndpoints([{ address: a.address, port: a.port }]);
+    for (let i = 0; i < 3; i++) expect((await get("/")).body).toBe("ok");
+    expect(ports.size).toBe(1);
+    expect(pool.idleCount(`${a.address}:${a.port}`)).toBe(1);
+  });
+
+  it("streams a body without Content-Length through, re-framed for the client", async () => {
+    const big = "x".repeat(1 << 20);
+    const a = await backend("a", "127.128.250.1", (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("hello ");
+      setImmediate(() => res.end(big));
+    });
+    setEndpoints([{ address: a.address, port: a.port }]);
+    const reply = await get("/");
+    expect(reply.headers["transfer-encoding"]).toBe("chunked");
+    expect(reply.body).toBe(`hello ${big}`);
+  });
+
+  it("a HEAD response has no body, whatever its Content-Length says; the connection is kept", async () => {
+    const a = await backend("a", "127.128.250.1", (_req, res) => {
+      res.writeHead(200, { "content-length": "5" });
+      res.end();
+    });
+    setEndpoints([{ address: a.address, port: a.port }]);
+    const reply = await get("/", { method: "HEAD" });
+    expect(reply.status).toBe(200);
+    expect(reply.headers["content-length"]).toBe("5");
+    expect(pool.idleCount(`${a.address}:${a.port}`)).toBe(1);
+  });
+
+  it("an HTTP/1.0 response without a length runs until the backend closes", async () => {
+    const a = await backend("a", "127.128.250.1", (req) =>
+      req.socket.end("HTTP/1.0 200 OK\r\nX-Old: yes\r\n\r\nuntil the end"),
+    );
+    setEndpoints([{ address: a.address, port: a.port }]);
+    const reply = await get("/");
+    expect(reply).toMatchObject({ status: 200, body: "until the end" });
+    expect(reply.headers["x-old"]).toBe("yes");
+    expect(pool.idleCount(`${a.address}:${a.port}`)).toBe(0);
   });
 
   it("takes the endpoints in turn", async () => {
@@ -223,6 +363,33 @@ describe("failures", () => {
     });
     setEndpoints([{ address: a.address, port: a.port }]);
     await expect(get("/")).rejects.toThrow();
+  });
+
+  it("a malformed response is a failed attempt: retried, then 502", async () => {
+    const bad = await backend("bad", "127.128.250.3", (req) =>
+      req.socket.end("HTTP/1.1 200 OK\r\nNot A Header\r\n\r\n"),
+    );
+    setEndpoints([{ address: bad.address, port: bad.port }]);
+    expect((await get("/")).status).toBe(502);
+    expect(bad.seen.length).toBe(3);
+    expect(logs[2]).toMatch(/failed: invalid response: expected a header line/);
+  });
+
+  it("a client that goes away mid-response closes the backend's connection too", async () => {
+    let backendClosed!: () => void;
+    const closed = new Promise<void>((resolve) => {
+      backendClosed = resolve;
+    });
+    const a = await backend("a", "127.128.250.1", (req, res) => {
+      req.socket.on("close", backendClosed);
+      res.writeHead(200, { "content-length": "100" });
+      res.write("partial");
+    });
+    setEndpoints([{ address: a.address, port: a.port }]);
+    const client = connect(port, PROXY_ADDRESS);
+    client.write("GET / HTTP/1.1\r\nHost: web.example.com\r\n\r\n");
+    client.once("data", () => client.destroy());
+    await closed;
   });
 
   it("a backend that never answers: 504 after the read timeout", async () => {

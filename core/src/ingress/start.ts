@@ -8,15 +8,17 @@
  * 2. starts the informers and waits for their caches, then builds the first snapshot, so the first
  *    request is routed by the cluster's Ingresses and not by an empty table;
  * 3. listens: HTTP on port 80 where it may and 8080 otherwise, HTTPS on 443 or 8443 (listen.ts);
- *    the servers keep client connections alive 75 s (ingress-nginx's keep-alive) and give a
- *    client 60 s to send its request head (nginx's client_header_timeout; Node answers 408);
+ *    the servers keep client connections alive 75 s and for 1,000 requests (ingress-nginx's
+ *    keep-alive and keep-alive-requests) and give a client 60 s to send its request head
+ *    (nginx's client_header_timeout; Node answers 408); both proxy over one pool of keep-alive
+ *    connections to the endpoints (upstream-pool.ts);
  * 4. runs the workers until `stop()`.
  *
  * The identity the client carries needs what ingress-nginx's ClusterRole grants; the bootstrap
  * role system:ingress-controller (apiserver/rbac/bootstrap.ts) is that, bound to the
  * ServiceAccount kube-system/ingress-controller.
  */
-import { Agent, createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { createSecureContext } from "node:tls";
 import { EventRecorder, eventSink } from "../client/events.ts";
@@ -28,6 +30,7 @@ import { IngressController } from "./controller.ts";
 import { listenWithFallback } from "./listen.ts";
 import { createProxyHandler } from "./proxy.ts";
 import { fakeCertificate } from "./self-signed.ts";
+import { UpstreamPool } from "./upstream-pool.ts";
 
 /** DESIGN.md "Network model": the ingress controller's address. */
 export const DEFAULT_INGRESS_ADDRESS = "127.1.0.1";
@@ -39,13 +42,10 @@ const EVENT_COMPONENT = "tinykube-ingress-controller";
 
 /** ingress-nginx's keep-alive (client connections): 75 s. */
 const CLIENT_KEEP_ALIVE_MS = 75_000;
+/** ingress-nginx's keep-alive-requests: a client connection closes after its 1,000th request. */
+const CLIENT_KEEP_ALIVE_REQUESTS = 1_000;
 /** nginx's client_header_timeout: 60 s to send the request head. */
 const CLIENT_HEADER_TIMEOUT_MS = 60_000;
-/**
- * ingress-nginx's upstream-keepalive-connections: 320 idle connections kept for reuse (nginx
- * counts them per worker process; Node's agent counts them per endpoint).
- */
-const UPSTREAM_KEEPALIVE_CONNECTIONS = 320;
 
 export interface StartIngressControllerOptions {
   /** The API client, as an identity bound to system:ingress-controller. */
@@ -106,7 +106,7 @@ export async function startIngressController(
     log,
   });
   informers.start();
-  const agent = new Agent({ keepAlive: true, maxFreeSockets: UPSTREAM_KEEPALIVE_CONNECTIONS });
+  const pool = new UpstreamPool();
   const http = createHttpServer();
   const https = createHttpsServer({
     cert: fake.certPem,
@@ -118,7 +118,7 @@ export async function startIngressController(
     controller.stop();
     for (const server of [http, https]) server.closeAllConnections();
     await Promise.all([http, https].map((s) => closeServer(s)));
-    agent.destroy();
+    pool.close();
     await informers.stop();
     await recorder.flush();
   };
@@ -128,6 +128,7 @@ export async function startIngressController(
     controller.sync();
     for (const server of [http, https]) {
       server.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
+      server.maxRequestsPerSocket = CLIENT_KEEP_ALIVE_REQUESTS;
       server.headersTimeout = CLIENT_HEADER_TIMEOUT_MS;
       // nginx bounds the time between reads, not the whole request: no overall limit here.
       server.requestTimeout = 0;
@@ -142,7 +143,7 @@ export async function startIngressController(
       log,
     });
     const proxy = (scheme: "http" | "https", port: number) =>
-      createProxyHandler({ current: () => controller.current(), scheme, port, agent, log });
+      createProxyHandler({ current: () => controller.current(), scheme, port, pool, log });
     http.on("request", proxy("http", httpPort));
     const httpsPort = await listenWithFallback(https, {
       address,
