@@ -132,6 +132,21 @@ export function fieldsOf(
   schema: PatchSchema | undefined,
   options: FieldsOfOptions = {},
 ): Map<string, FieldEntry> {
+  return isObject(object) ? collectFields(object, [], schema, options) : new Map();
+}
+
+/**
+ * The members a value at `path` contributes, as fieldsOf walks it: an object its members', a
+ * merging list its elements (and theirs), anything else itself as a leaf. With `objectOnly`, the
+ * value is a keyed list element, whose own members are wanted without the element itself.
+ */
+function collectFields(
+  value: unknown,
+  path: FieldPath,
+  schema: PatchSchema | undefined,
+  options: FieldsOfOptions,
+  objectOnly = false,
+): Map<string, FieldEntry> {
   const out = new Map<string, FieldEntry>();
   const leaf = (path: FieldPath, value: unknown) =>
     out.set(FieldSet.key(path), { path, value, leaf: true });
@@ -186,9 +201,154 @@ export function fieldsOf(
       }
     });
   };
-  if (isObject(object)) walkObject(object, [], schema);
+  if (objectOnly) walkObject(value as JsonObject, path, schema);
+  else walk(value, path, schema);
   return out;
 }
+
+// #region compareObjects
+/**
+ * compareFields(fieldsOf(before), fieldsOf(after)) without listing either object's fields: the
+ * two objects are walked side by side and only where they differ are paths made. An update
+ * changes a few fields of an object of hundreds (a Lease's renewTime, a pod's status), and the
+ * API server records every write in managedFields, so listing both objects' fields on each write
+ * was most of its cost. The result is the same, member for member (field-set.test.ts checks it
+ * as a property); `keep` drops paths before they are put in a set (a write's scope).
+ *
+ * Where the two sides have different shapes at one path (an object on one side, a scalar or a
+ * keyed list on the other), their members there cannot coincide — objects are not members,
+ * leaves are, and list elements add a step — so one side's subtree is all removed and the
+ * other's all added.
+ */
+export function compareObjects(
+  before: unknown,
+  after: unknown,
+  schema: PatchSchema | undefined,
+  keep: (path: FieldPath) => boolean = () => true,
+): Comparison {
+  const added = new FieldSet();
+  const removed = new FieldSet();
+  const modified = new FieldSet();
+  const put = (set: FieldSet, path: FieldPath) => {
+    if (keep(path)) set.add(path);
+  };
+  const putAll = (
+    set: FieldSet,
+    value: unknown,
+    path: FieldPath,
+    node: PatchSchema | undefined,
+  ) => {
+    for (const entry of collectFields(value, path, node, {}).values()) put(set, entry.path);
+  };
+  const diffObjects = (
+    a: JsonObject,
+    b: JsonObject,
+    path: FieldPath,
+    node: PatchSchema | undefined,
+  ) => {
+    for (const name of Object.keys(a)) {
+      const child = [...path, { field: name }];
+      if (Object.hasOwn(b, name)) diff(a[name], b[name], child, childSchema(node, name));
+      else putAll(removed, a[name], child, childSchema(node, name));
+    }
+    for (const name of Object.keys(b)) {
+      if (!Object.hasOwn(a, name))
+        putAll(added, b[name], [...path, { field: name }], childSchema(node, name));
+    }
+  };
+  const diff = (a: unknown, b: unknown, path: FieldPath, node: PatchSchema | undefined) => {
+    const kind = shapeOf(a, node);
+    if (kind !== shapeOf(b, node)) {
+      putAll(removed, a, path, node);
+      putAll(added, b, path, node);
+    } else if (kind === "object") {
+      diffObjects(a as JsonObject, b as JsonObject, path, node);
+    } else if (kind === "leaf") {
+      if (!deepEqual(a, b)) put(modified, path);
+    } else {
+      const left = listElements(a as unknown[], node);
+      const right = listElements(b as unknown[], node);
+      const elementSchema = childSchema(node, "[]");
+      for (const [id, element] of left) {
+        const elementPath = [...path, element.step];
+        const other = right.get(id);
+        if (other === undefined) {
+          put(removed, elementPath);
+          if ("key" in element.step)
+            for (const e of collectFields(
+              element.value,
+              elementPath,
+              elementSchema,
+              {},
+              true,
+            ).values())
+              put(removed, e.path);
+        } else if ("key" in element.step) {
+          diffObjects(
+            element.value as JsonObject,
+            other.value as JsonObject,
+            elementPath,
+            elementSchema,
+          );
+        } else if (!deepEqual(element.value, other.value)) {
+          put(modified, elementPath);
+        }
+      }
+      for (const [id, element] of right) {
+        if (left.has(id)) continue;
+        const elementPath = [...path, element.step];
+        put(added, elementPath);
+        if ("key" in element.step)
+          for (const e of collectFields(
+            element.value,
+            elementPath,
+            elementSchema,
+            {},
+            true,
+          ).values())
+            put(added, e.path);
+      }
+    }
+  };
+  if (isObject(before) && isObject(after)) diffObjects(before, after, [], schema);
+  else {
+    if (isObject(before)) putAll(removed, before, [], schema);
+    if (isObject(after)) putAll(added, after, [], schema);
+  }
+  return { added, removed, modified };
+}
+
+/** How fieldsOf treats a value at a node: walks into it, lists its elements, or takes it whole. */
+function shapeOf(value: unknown, node: PatchSchema | undefined): "object" | "list" | "leaf" {
+  if (isObject(value)) return "object";
+  if (Array.isArray(value) && node?.meta?.strategies.includes("merge")) return "list";
+  return "leaf";
+}
+
+/**
+ * A merging list's elements as fieldsOf counts them, by their step's encoding: keyed elements
+ * without their key are skipped, and of duplicates the first is kept.
+ */
+function listElements(
+  list: unknown[],
+  node: PatchSchema | undefined,
+): Map<string, { step: PathElement; value: unknown }> {
+  const out = new Map<string, { step: PathElement; value: unknown }>();
+  const mergeKey = node?.meta?.mergeKey;
+  for (const element of list) {
+    let step: PathElement;
+    if (mergeKey !== undefined) {
+      if (!isObject(element) || !Object.hasOwn(element, mergeKey)) continue;
+      step = { key: { [mergeKey]: element[mergeKey] } };
+    } else {
+      step = { value: element };
+    }
+    const id = JSON.stringify(encodeElement(step));
+    if (!out.has(id)) out.set(id, { step, value: element });
+  }
+  return out;
+}
+// #endregion compareObjects
 
 /** The paths of fieldsOf, as a set. */
 export function fieldSetOf(entries: Map<string, FieldEntry>): FieldSet {
@@ -269,7 +429,8 @@ export function fromFieldsV1(fields: unknown): FieldSet {
 }
 // #endregion fieldsV1
 
-function fieldsV1Name(element: PathElement): string {
+/** A path element's name in FieldsV1: "f:name", "k:{...}", "v:...", "i:0". */
+export function fieldsV1Name(element: PathElement): string {
   if ("field" in element) return `f:${element.field}`;
   if ("key" in element) return `k:${JSON.stringify(sortKeys(element.key))}`;
   if ("value" in element) return `v:${JSON.stringify(element.value)}`;

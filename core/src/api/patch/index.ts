@@ -28,6 +28,7 @@ export {
 } from "./json-patch.ts";
 export {
   type FieldManager,
+  managedFieldsAfterUpdate,
   type UpdateOptions,
   updateManagedFields,
   type WriteScope,

@@ -3,6 +3,7 @@
  * returns: null, booleans, numbers, strings, arrays and plain objects. Nothing here mutates its
  * arguments.
  */
+import { clone } from "../object.ts";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -29,7 +30,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** A deep copy of a JSON value. */
 export function copyJson<T>(value: T): T {
-  return value === undefined ? value : structuredClone(value);
+  return clone(value);
 }
 
 /**

@@ -16,15 +16,16 @@
  */
 import type { KubeObject, ManagedFieldsEntry } from "../object.ts";
 import {
-  compareFields,
+  compareObjects,
   type FieldEntry,
   type FieldPath,
   type FieldSet,
   fieldsOf,
+  fieldsV1Name,
   fromFieldsV1,
   toFieldsV1,
 } from "./field-set.ts";
-import { copyJson } from "./json.ts";
+import { copyJson, isObject, type JsonObject } from "./json.ts";
 import { groupKindOf, patchSchemaFor } from "./patch-meta.ts";
 
 /** One decoded managedFields entry. */
@@ -108,18 +109,29 @@ export function decodeManagedFields(
   return [...byIdentity.values()];
 }
 
-export function encodeManagedFields(managers: readonly FieldManager[]): ManagedFieldsEntry[] {
+/** The API server's order: Apply before Update, then by time (seconds), manager, apiVersion, subresource. */
+function byManagedFieldsOrder(
+  p: Pick<FieldManager, "manager" | "operation" | "apiVersion" | "subresource" | "time">,
+  q: Pick<FieldManager, "manager" | "operation" | "apiVersion" | "subresource" | "time">,
+): number {
   const seconds = (time: string | undefined) => (time ? Math.floor(Date.parse(time) / 1000) : 0);
+  return (
+    compare(p.operation, q.operation) ||
+    seconds(p.time) - seconds(q.time) ||
+    compare(p.manager, q.manager) ||
+    compare(p.apiVersion, q.apiVersion) ||
+    compare(p.subresource ?? "", q.subresource ?? "")
+  );
+}
+
+function sortManagedFields(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] {
+  return entries.sort(byManagedFieldsOrder);
+}
+
+export function encodeManagedFields(managers: readonly FieldManager[]): ManagedFieldsEntry[] {
   return managers
     .filter((m) => m.set.size > 0)
-    .sort(
-      (p, q) =>
-        compare(p.operation, q.operation) ||
-        seconds(p.time) - seconds(q.time) ||
-        compare(p.manager, q.manager) ||
-        compare(p.apiVersion, q.apiVersion) ||
-        compare(p.subresource ?? "", q.subresource ?? ""),
-    )
+    .sort(byManagedFieldsOrder)
     .map((m) => ({
       manager: m.manager,
       operation: m.operation,
@@ -161,29 +173,101 @@ export function updateManagedFields(
   newObject: KubeObject,
   options: UpdateOptions,
 ): KubeObject {
+  const result = copyJson(newObject);
+  const entries = managedFieldsAfterUpdate(oldObject, newObject, options);
+  if (entries) result.metadata.managedFields = entries;
+  else delete result.metadata.managedFields;
+  return result;
+}
+
+/**
+ * updateManagedFields' entries alone (undefined for none), for a caller that sets them on the
+ * object it holds. Two shortcuts keep a write's cost to what it changed, not the object's size:
+ * the objects are compared side by side (compareObjects), and an entry that owns none of the
+ * changed fields is kept as it was instead of being decoded and encoded again. The result is
+ * the same as decoding every entry (managed-fields.test.ts checks it as a property).
+ */
+export function managedFieldsAfterUpdate(
+  oldObject: KubeObject | undefined,
+  newObject: KubeObject,
+  options: UpdateOptions,
+): ManagedFieldsEntry[] | undefined {
   const scope = { ...(options.subresource ? { subresource: options.subresource } : {}) };
-  const before = oldObject ? ownableFields(oldObject, scope) : new Map<string, FieldEntry>();
-  const after = ownableFields(newObject, scope);
-  const { added, modified, removed } = compareFields(before, after);
+  const { added, modified, removed } = compareObjects(
+    oldObject ? ownablePart(oldObject, scope) : undefined,
+    ownablePart(newObject, scope),
+    patchSchemaFor(groupKindOf(newObject)),
+    (path) => inScope(path, scope),
+  );
   const taken = added.union(modified);
-  const managers = decodeManagedFields(oldObject?.metadata.managedFields);
-  for (const m of managers) m.set = m.set.difference(taken).difference(removed);
   const self = {
     manager: options.manager,
     operation: "Update" as const,
     apiVersion: newObject.apiVersion,
     ...scope,
   };
+  const selfId = identityOf(self);
+  const before = oldObject?.metadata.managedFields ?? [];
+  const ids = before.map(identityOf);
+  const changed = [...taken.paths(), ...removed.paths()];
+  /** An entry as it was, or decoded to be changed. */
+  const managers: { entry: ManagedFieldsEntry; kept: boolean; decoded?: FieldManager }[] = [];
+  const duplicates = new Set(ids).size !== ids.length;
+  for (const [i, entry] of before.entries()) {
+    const touched =
+      duplicates ||
+      (ids[i] === selfId && taken.size > 0) ||
+      !isObject(entry.fieldsV1) ||
+      Object.keys(entry.fieldsV1).length === 0 ||
+      changed.some((path) => fieldsV1Has(entry.fieldsV1 as JsonObject, path));
+    managers.push({ entry, kept: !touched });
+  }
+  let decoded: FieldManager[] = [];
+  if (managers.some((m) => !m.kept)) {
+    decoded = decodeManagedFields(managers.filter((m) => !m.kept).map((m) => m.entry));
+    for (const m of decoded) m.set = m.set.difference(taken).difference(removed);
+  }
   if (taken.size > 0) {
-    const existing = managers.find((m) => identityOf(m) === identityOf(self));
+    const existing = decoded.find((m) => identityOf(m) === selfId);
     if (existing) {
       existing.set = existing.set.union(taken);
       existing.time = options.now;
     } else {
-      managers.push({ ...self, set: taken, time: options.now });
+      decoded.push({ ...self, set: taken, time: options.now });
     }
   }
-  return withManagedFields(newObject, managers);
+  const entries = sortManagedFields([
+    ...managers.filter((m) => m.kept).map((m) => m.entry),
+    ...encodeManagedFields(decoded),
+  ]);
+  return entries.length > 0 ? entries : undefined;
+}
+
+/**
+ * The part of an object a write through `scope` may own, without copying it: the status alone
+ * for the status subresource, everything but status (and the old managedFields) otherwise.
+ */
+function ownablePart(object: KubeObject, scope: WriteScope): JsonObject {
+  const raw = object as unknown as JsonObject;
+  if (scope.subresource === "status")
+    return Object.hasOwn(raw, "status") ? { status: raw.status } : {};
+  const { status: _status, ...rest } = raw;
+  if (!isObject(rest.metadata)) return rest;
+  const { managedFields: _managed, ...metadata } = rest.metadata;
+  return { ...rest, metadata };
+}
+
+/** Whether a FieldsV1 tree has `path` as a member (as fromFieldsV1 would decode it). */
+function fieldsV1Has(fields: JsonObject, path: FieldPath): boolean {
+  let node: unknown = fields;
+  for (const element of path) {
+    if (!isObject(node)) return false;
+    node = node[fieldsV1Name(element)];
+    if (node === undefined) return false;
+  }
+  if (!isObject(node)) return false;
+  const names = Object.keys(node);
+  return names.length === 0 || names.includes(".");
 }
 // #endregion updateManagedFields
 

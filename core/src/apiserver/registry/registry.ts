@@ -17,7 +17,7 @@
 
 import { randomUUID } from "node:crypto";
 import { clone, type DeleteOptions, type KubeList, type KubeObject } from "../../api/object.ts";
-import { updateManagedFields } from "../../api/patch/index.ts";
+import { managedFieldsAfterUpdate } from "../../api/patch/index.ts";
 import {
   apiVersionOfType,
   type ResourceType,
@@ -200,10 +200,10 @@ export class Registry {
     if (this.type.generation) meta.generation = 1;
     this.strategy.prepareForCreate(object);
     if (options.fieldManager) {
-      object.metadata.managedFields = updateManagedFields(undefined, object, {
+      object.metadata.managedFields = managedFieldsAfterUpdate(undefined, object, {
         manager: options.fieldManager,
         now: timestamp(this.clock.now()),
-      }).metadata.managedFields;
+      });
     }
     options.trace?.(
       "registry",
@@ -357,11 +357,11 @@ export class Registry {
         });
       } else if (options.subresource !== "binding") this.strategy.prepareForUpdate(object, old);
       if (options.fieldManager) {
-        object.metadata.managedFields = updateManagedFields(old, object, {
+        object.metadata.managedFields = managedFieldsAfterUpdate(old, object, {
           manager: options.fieldManager,
           now: timestamp(this.clock.now()),
           ...(options.subresource === "status" ? { subresource: "status" } : {}),
-        }).metadata.managedFields;
+        });
       }
       if (this.type.generation && specChanged(object, old)) {
         object.metadata.generation = (old.metadata.generation ?? 0) + 1;
