@@ -131,6 +131,30 @@ describe("snapshots", () => {
   });
 });
 
+describe("snapshot spacing", () => {
+  it("waits for as many records as the last snapshot held versions, when that is more than snapshotEvery", async () => {
+    const store = await openStore({ snapshotEvery: 10 });
+    const snapshots: string[] = [];
+    const write = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await store.put(`/k${i % 3}`, `v${i}`);
+        await store.snapshotSettled();
+        if (store.lastSnapshot && store.lastSnapshot !== snapshots.at(-1))
+          snapshots.push(store.lastSnapshot);
+      }
+    };
+    // No compaction: every put keeps a version. The first snapshot comes at record 10 and holds
+    // 10 versions; the second at record 20, holding 20; the third waits 20 records, not 10.
+    await write(20);
+    expect(snapshots, "snapshots at records 10 and 20").toHaveLength(2);
+    await write(19);
+    expect(snapshots, "19 records after a snapshot of 20 versions: none yet").toHaveLength(2);
+    await write(1);
+    expect(snapshots, "the 20th record after it").toHaveLength(3);
+    await store.close();
+  });
+});
+
 describe("group commit", () => {
   it("concurrent writes share syncs, and each resolves only once it is on disk", async () => {
     const store = await openStore();

@@ -45,7 +45,10 @@ export interface EmbeddedStoreOptions {
   /** Sync each group commit to disk (default true). */
   fsync?: boolean;
   clock?: Clock;
-  /** Snapshot and truncate the log after this many log records (default 10,000, as etcd 3.6). */
+  /**
+   * Snapshot and truncate the log after this many log records (default 10,000, as etcd 3.6), or
+   * after as many as the last snapshot held versions, if more (maybeSnapshot).
+   */
   snapshotEvery?: number;
   /** Unread events a watcher may hold before it is cancelled. */
   watchBuffer?: number;
@@ -80,6 +83,8 @@ export class EmbeddedStore implements Store {
     [];
   private closedBecause: Error | undefined;
   private recordsSinceSnapshot = 0;
+  /** Versions the last snapshot wrote: the next waits for at least as many records. */
+  private lastSnapshotVersions = 0;
   private snapshotting: Promise<void> | undefined;
   readonly supportsProgress = true;
   /** Set by open() when there was something to recover. */
@@ -310,7 +315,14 @@ export class EmbeddedStore implements Store {
 
   // #region snapshot
   /**
-   * Every `snapshotEvery` records:
+   * Every `snapshotEvery` records, or every as many records as the last snapshot held versions if
+   * that is more. etcd's snapshot is cheap — its bbolt file already is the state — but this one
+   * writes every kept version, so taken at a fixed interval its cost would grow with the store
+   * and, until the API server compacts, with the history: 5,000 kubelets renewing Leases made
+   * snapshots a twentieth of the API server's CPU. Spacing them by the size of the last one keeps
+   * the cost per record constant and the log to replay at most about as long as the snapshot (as
+   * Redis rewrites its append-only file when it has doubled).
+   *
    * 1. capture the kept versions and leases as of the newest applied revision (synchronously, so
    *    no write slips in between);
    * 2. rotate the log at the same instant: later records go to a new segment;
@@ -319,7 +331,7 @@ export class EmbeddedStore implements Store {
    * A crash anywhere leaves either the old snapshot and segments or the new ones.
    */
   private maybeSnapshot(): void {
-    const every = this.options.snapshotEvery ?? 10_000;
+    const every = Math.max(this.options.snapshotEvery ?? 10_000, this.lastSnapshotVersions);
     if (
       this.snapshotting ||
       this.recordsSinceSnapshot < every ||
@@ -332,6 +344,7 @@ export class EmbeddedStore implements Store {
     this.recordsSinceSnapshot = 0;
     const revision = this.mvcc.revision;
     const versions = this.mvcc.versionsUpTo(revision);
+    this.lastSnapshotVersions = versions.length;
     const leases = this.lessor.all();
     const nextLeaseId = this.lessor.nextId;
     const compactRevision = this.mvcc.compactRevision;
