@@ -252,6 +252,37 @@ export async function issueServingCertificate(
   );
 }
 
+/**
+ * What a kubelet serves with when it is given no certificate (no --tls-cert-file): one it signs
+ * itself for its hostname and address, CN "<hostname>@<unix seconds>", as kubelet's
+ * GenerateSelfSignedCertKey does (which also makes a one-off CA "<hostname>-ca@<seconds>" to sign
+ * it; here the certificate signs itself). Nothing can verify it: an API server that checks
+ * kubelets' certificates against the cluster CA (tinykube's does; kube-apiserver does with
+ * --kubelet-certificate-authority) refuses to proxy to it.
+ */
+export async function selfSignedServingCertificate(options: {
+  hostname: string;
+  ips: string[];
+  clock?: Clock;
+}): Promise<CertificateAndKey> {
+  const clock = options.clock ?? realClock;
+  const key = await newKeyPair();
+  const certPem = signCertificate({
+    subject: {
+      commonName: `${options.hostname}@${Math.floor(clock.now() / 1000)}`,
+      organizations: [],
+    },
+    publicKeyPem: key.publicKeyPem,
+    isCA: false,
+    extKeyUsage: OID_SERVER_AUTH,
+    subjectAltNames: { ips: options.ips, names: [options.hostname] },
+    validity: leafValidity(clock),
+    issuer: "self",
+    selfKeyPem: key.privateKeyPem,
+  });
+  return { certPem, keyPem: key.privateKeyPem, info: describeCertificate(certPem) };
+}
+
 /** Parses a PEM certificate into the facts tinykube uses. */
 export function describeCertificate(certPem: string): CertificateInfo {
   const cert = forge.pki.certificateFromPem(certPem);

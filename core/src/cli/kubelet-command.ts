@@ -3,7 +3,8 @@
  * kubelet binary of a real node, with its kubeconfig as its only tie to the cluster.
  *
  *   tinykube kubelet --kubeconfig FILE --node-name NAME [--address IP] [--root-dir DIR]
- *                    [--pod-manifest-path DIR] [-v]
+ *                    [--pod-manifest-path DIR] [--tls-cert-file F --tls-private-key-file F]
+ *                    [--cert-dir DIR] [--port N] [-v]
  *
  * - The kubeconfig names the API server, the CA to trust and the node's credentials: a client
  *   certificate for CN=system:node:NAME, O=system:nodes, as
@@ -16,20 +17,27 @@
  *   repository, beside `tinykube up`'s nodes).
  * - --pod-manifest-path is the kubelet's staticPodPath: static pods run from there, with or
  *   without an API server, and show in the API as mirror pods.
+ * - The kubelet serves HTTPS on <address>:<--port, 10250> (healthz, logs, stats; 0 picks a free
+ *   port, which the Node reports in status.daemonEndpoints), with the certificate
+ *   kubelet-serving.ts finds: --tls-cert-file/--tls-private-key-file, or one it signs itself and
+ *   keeps in --cert-dir (default <root-dir>/pki). Clients must present a certificate the
+ *   kubeconfig's CA signed, as the API server's kubelet client does.
  * - SIGINT or SIGTERM stops the kubelet, then the node's containers, as `tinykube up` stops its
  *   nodes: nothing of the node is left running.
  * - Quiet by default: a log line that repeats the previous one but for its numbers (a retry) is
  *   not printed again; -v prints every line.
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Node } from "../api/types.ts";
 import { resolveKubeconfig } from "../apiserver/kubeconfig.ts";
 import { describeCertificate } from "../apiserver/pki.ts";
 import { builtinType } from "../client/factory.ts";
 import { RestClient } from "../client/rest.ts";
+import { DEFAULT_KUBELET_PORT } from "../kubelet/server.ts";
 import { messageOf } from "../util/errors.ts";
+import { kubeletServingCertificate } from "./kubelet-serving.ts";
 import { processNode } from "./node.ts";
 import { repoRoot } from "./paths.ts";
 
@@ -46,6 +54,10 @@ export async function kubeletCommand(args: string[]): Promise<void> {
       address: { type: "string" },
       "root-dir": { type: "string" },
       "pod-manifest-path": { type: "string" },
+      "tls-cert-file": { type: "string" },
+      "tls-private-key-file": { type: "string" },
+      "cert-dir": { type: "string" },
+      port: { type: "string", default: String(DEFAULT_KUBELET_PORT) },
       verbose: { type: "boolean", short: "v", default: false },
     },
   });
@@ -87,14 +99,48 @@ export async function kubeletCommand(args: string[]): Promise<void> {
       );
     }
   }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    client.close();
+    throw new Error(`--port: ${JSON.stringify(values.port)} is not a port (0-65535)`);
+  }
   const rootDir = resolve(values["root-dir"] ?? resolve(repoRoot, ".tinykube", "nodes", name));
   const manifests = values["pod-manifest-path"];
+  let serving: Awaited<ReturnType<typeof kubeletServingCertificate>> | undefined;
+  if (kc.caCertPem) {
+    try {
+      serving = await kubeletServingCertificate({
+        ...(values["tls-cert-file"] ? { tlsCertFile: resolve(values["tls-cert-file"]) } : {}),
+        ...(values["tls-private-key-file"]
+          ? { tlsPrivateKeyFile: resolve(values["tls-private-key-file"]) }
+          : {}),
+        certDir: resolve(values["cert-dir"] ?? join(rootDir, "pki")),
+        hostname: name,
+        address,
+      });
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+  } else {
+    print(
+      `[kubelet ${name}] no HTTPS server: the kubeconfig names no CA to check its clients against`,
+    );
+  }
   const node = processNode({
     client,
     name,
     address,
     rootDir,
     ...(manifests ? { staticPodPath: resolve(manifests) } : {}),
+    ...(serving && kc.caCertPem
+      ? {
+          server: {
+            port,
+            tls: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: kc.caCertPem },
+          },
+        }
+      : {}),
     log: print,
   });
 
@@ -112,7 +158,8 @@ export async function kubeletCommand(args: string[]): Promise<void> {
 
   console.log(
     `[kubelet ${name}] starting at ${address} against ${kc.server}; root ${rootDir}` +
-      (manifests ? `; static pods from ${resolve(manifests)}` : ""),
+      (manifests ? `; static pods from ${resolve(manifests)}` : "") +
+      (serving ? `; serving certificate ${serving.source}` : ""),
   );
   await node.kubelet.start();
   if (!stopping)

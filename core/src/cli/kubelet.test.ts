@@ -7,18 +7,45 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Node, Pod } from "../api/types.ts";
 import { resolveKubeconfig } from "../apiserver/kubeconfig.ts";
-import { describeCertificate } from "../apiserver/pki.ts";
+import {
+  describeCertificate,
+  ensureClusterPki,
+  issueServingCertificate,
+} from "../apiserver/pki.ts";
 import { builtinType } from "../client/factory.ts";
 import { RestClient } from "../client/rest.ts";
 import { eventually } from "../controllers/testing.ts";
 import { isAlive } from "../runtime/process/proc.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/tinykube.mjs");
+
+/** A GET as the admin, whatever the body (a pod's log is text, not JSON). */
+function httpsGet(
+  url: string,
+  admin: { caCertPem?: string; token?: string },
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      { ca: admin.caCertPem, headers: { authorization: `Bearer ${admin.token}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 /** PIDs whose command line mentions `dir` (the shims and containers a node started there). */
 async function processesUnder(dir: string): Promise<number[]> {
@@ -139,6 +166,16 @@ describe("tinykube kubelet: a node joining from its own process", () => {
     await mkdir(manifests);
     await writeFile(join(manifests, "hello.yaml"), STATIC_MANIFEST);
 
+    // node-9's serving certificate, signed by the cluster CA as an admin would sign it (the
+    // chapter 6 page does it with openssl): the API server verifies kubelets against that CA.
+    const serving = await issueServingCertificate(await ensureClusterPki(dataDir), {
+      commonName: "system:node:node-9",
+      ips: ["127.1.0.2"],
+      dnsNames: ["node-9"],
+    });
+    await writeFile(join(dir, "node-9.crt"), serving.certPem);
+    await writeFile(join(dir, "node-9.key"), serving.keyPem, { mode: 0o600 });
+
     const kubeletOut: string[] = [];
     const rootDir = join(dir, "node-9");
     const kubelet = run(
@@ -152,6 +189,13 @@ describe("tinykube kubelet: a node joining from its own process", () => {
         rootDir,
         "--pod-manifest-path",
         manifests,
+        "--tls-cert-file",
+        join(dir, "node-9.crt"),
+        "--tls-private-key-file",
+        join(dir, "node-9.key"),
+        // A free port: another cluster under test may hold 127.1.0.2:10250.
+        "--port",
+        "0",
       ],
       kubeletOut,
     );
@@ -202,6 +246,18 @@ describe("tinykube kubelet: a node joining from its own process", () => {
       );
       expect(answer).toContain(`Hello from ${name} in default at ${ip}`);
     }
+    // kubectl logs: the API server reaches node-9's kubelet at the port its Node reports.
+    const port = (node?.status?.daemonEndpoints as { kubeletEndpoint?: { Port?: number } })
+      ?.kubeletEndpoint?.Port;
+    expect(port, "node-9 reports its kubelet's port").toBeGreaterThan(0);
+    const logs = await eventually(
+      () => httpsGet(`${admin.server}/api/v1/namespaces/default/pods/on-nine/log`, admin),
+      (r) => r.status === 200 && r.text.includes("listening on"),
+      "on-nine's log through the API server",
+      20_000,
+    );
+    expect(logs.text).toContain("hello 1.0: pod default/on-nine listening on");
+
     const mirror = await pods.get("static-hello-node-9");
     expect(mirror.metadata.annotations?.["kubernetes.io/config.mirror"]).toBeTruthy();
     expect(mirror.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Node", name: "node-9" });
