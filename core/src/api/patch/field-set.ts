@@ -269,35 +269,9 @@ export function compareObjects(
       const left = listElements(a as unknown[], node);
       const right = listElements(b as unknown[], node);
       const elementSchema = childSchema(node, "[]");
-      for (const [id, element] of left) {
-        const elementPath = [...path, element.step];
-        const other = right.get(id);
-        if (other === undefined) {
-          put(removed, elementPath);
-          if ("key" in element.step)
-            for (const e of collectFields(
-              element.value,
-              elementPath,
-              elementSchema,
-              {},
-              true,
-            ).values())
-              put(removed, e.path);
-        } else if ("key" in element.step) {
-          diffObjects(
-            element.value as JsonObject,
-            other.value as JsonObject,
-            elementPath,
-            elementSchema,
-          );
-        } else if (!deepEqual(element.value, other.value)) {
-          put(modified, elementPath);
-        }
-      }
-      for (const [id, element] of right) {
-        if (left.has(id)) continue;
-        const elementPath = [...path, element.step];
-        put(added, elementPath);
+      /** A list element one side alone has: the element, and its members if it is keyed. */
+      const putElement = (set: FieldSet, element: ListElement, elementPath: FieldPath) => {
+        put(set, elementPath);
         if ("key" in element.step)
           for (const e of collectFields(
             element.value,
@@ -306,8 +280,23 @@ export function compareObjects(
             {},
             true,
           ).values())
-            put(added, e.path);
+            put(set, e.path);
+      };
+      for (const [id, element] of left) {
+        const elementPath = [...path, element.step];
+        const other = right.get(id);
+        if (other === undefined) putElement(removed, element, elementPath);
+        else if ("key" in element.step)
+          diffObjects(
+            element.value as JsonObject,
+            other.value as JsonObject,
+            elementPath,
+            elementSchema,
+          );
+        else if (!deepEqual(element.value, other.value)) put(modified, elementPath);
       }
+      for (const [id, element] of right)
+        if (!left.has(id)) putElement(added, element, [...path, element.step]);
     }
   };
   if (isObject(before) && isObject(after)) diffObjects(before, after, [], schema);
@@ -329,11 +318,13 @@ function shapeOf(value: unknown, node: PatchSchema | undefined): "object" | "lis
  * A merging list's elements as fieldsOf counts them, by their step's encoding: keyed elements
  * without their key are skipped, and of duplicates the first is kept.
  */
-function listElements(
-  list: unknown[],
-  node: PatchSchema | undefined,
-): Map<string, { step: PathElement; value: unknown }> {
-  const out = new Map<string, { step: PathElement; value: unknown }>();
+interface ListElement {
+  step: PathElement;
+  value: unknown;
+}
+
+function listElements(list: unknown[], node: PatchSchema | undefined): Map<string, ListElement> {
+  const out = new Map<string, ListElement>();
   const mergeKey = node?.meta?.mergeKey;
   for (const element of list) {
     let step: PathElement;
