@@ -43,6 +43,7 @@ import type { RbacState } from "./rbac/state.ts";
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./rbac/types.ts";
 import { strategyFor } from "./registry/strategies.ts";
 import { ApiServer, type Decision, type TraceEvent } from "./server.ts";
+import { Compactor } from "./storage/compactor.ts";
 
 export interface StartApiServerOptions {
   dataDir: string;
@@ -73,6 +74,8 @@ export interface StartApiServerOptions {
   serviceClusterIPRange?: string;
   /** --service-node-port-range: where node ports come from (30000-32767). */
   serviceNodePortRange?: string;
+  /** --etcd-compaction-interval: how often the store's history is cut (5 min; 0: never). */
+  compactionIntervalMs?: number;
 }
 
 export interface RunningApiServer {
@@ -190,6 +193,16 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
   // anything is served.
   await services.repair();
   await crds.start();
+  // kube-apiserver's compactor: history stays about one interval long (storage/compactor.ts).
+  const compactor = new Compactor({
+    store,
+    clock: options.clock ?? realClock,
+    ...(options.compactionIntervalMs !== undefined
+      ? { intervalMs: options.compactionIntervalMs }
+      : {}),
+    log,
+  });
+  compactor.start();
   // Stands in for the resourcequota controller: brings quota usage down as objects go.
   const quotas = new QuotaRecalculator(server, { log });
   await quotas.start();
@@ -224,6 +237,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
     async stop() {
       crds.stop();
       quotas.stop();
+      await compactor.stop();
       await server.close();
       // Withdraws this API server's master lease; needs only the store. (Kubernetes does it in a
       // pre-shutdown hook, just before it stops serving.)
