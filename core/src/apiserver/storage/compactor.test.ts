@@ -27,9 +27,7 @@ describe("compactRound: compact.go's protocol", () => {
     await expect(store.get("/registry/leases/node-1", { revision: 10 })).rejects.toBeInstanceOf(
       CompactedError,
     );
-    expect((await store.get("/registry/leases/node-1", { revision: 12 }))?.value).toBe(
-      "renewal 0",
-    );
+    expect((await store.get("/registry/leases/node-1", { revision: 12 }))?.value).toBe("renewal 0");
     await store.close();
   });
 
