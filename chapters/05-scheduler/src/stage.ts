@@ -10,25 +10,22 @@
  * - `close` stops everything `openStage` started and deletes the server's data directory; the
  *   caller runs it in a `finally`, so an error anywhere still cleans up.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Node, Pod } from "@tinykube/core/api/types";
-import { startApiServer } from "@tinykube/core/apiserver/start";
 import type { CoreEvent } from "@tinykube/core/client/events";
 import { builtinType, SharedInformerFactory } from "@tinykube/core/client/factory";
 import { unwrapTombstone } from "@tinykube/core/client/informer";
 import type { Lease } from "@tinykube/core/client/leader-election";
-import { type ResourceClient, RestClient } from "@tinykube/core/client/rest";
+import type { ResourceClient, RestClient } from "@tinykube/core/client/rest";
 import type { QueueMove } from "@tinykube/core/scheduler/scheduler";
 import {
   type RunningScheduler,
   type StartSchedulerOptions,
   startScheduler,
 } from "@tinykube/core/scheduler/start";
+import { openClusterStage, type Say } from "@tinykube/core/testing/stage";
 import { type CycleSummary, cycleTable, summarize } from "./cycle-table.ts";
 
-export type Say = (line: string) => void;
+export type { Say };
 
 /** The scheduler's name in the Lease, and in the narration. */
 export const SCHEDULER_IDENTITY = "scheduler-1";
@@ -63,32 +60,9 @@ export interface StageOptions {
 
 export async function openStage(options: StageOptions): Promise<Stage> {
   const { say } = options;
-  const dataDir = await mkdtemp(join(tmpdir(), "tinykube-ch05-"));
-  const cleanups: (() => Promise<void> | void)[] = [
-    () => rm(dataDir, { recursive: true, force: true }),
-  ];
-  // Last started, first stopped; every step runs even if one before it fails.
-  const close = async () => {
-    const failures: unknown[] = [];
-    for (const cleanup of cleanups.reverse()) {
-      await Promise.resolve()
-        .then(cleanup)
-        .catch((error: unknown) => failures.push(error));
-    }
-    if (failures.length > 0) throw new AggregateError(failures, "chapter 5: stopping failed");
-  };
+  const base = await openClusterStage({ chapter: "chapter 5", say });
+  const { api, admin } = base;
   try {
-    const api = await startApiServer({ dataDir, port: 0, fsync: false });
-    cleanups.push(() => api.stop());
-    const admin = new RestClient({
-      server: api.url,
-      caPem: api.caCertPem,
-      token: api.tokenFor("admin"),
-      qps: 0,
-    });
-    cleanups.push(() => admin.close());
-    say(`[apiserver] serving ${api.url}`);
-
     const observer = new SharedInformerFactory(admin);
     const seenPods = new Map<string, Pod>();
     const seenEvents: CoreEvent[] = [];
@@ -102,7 +76,7 @@ export async function openStage(options: StageOptions): Promise<Stage> {
       onAdd: (e) => seenEvents.push(e),
     });
     observer.start();
-    cleanups.push(() => observer.stop());
+    base.defer(() => observer.stop());
     await observer.waitForCacheSync();
 
     const cycles: CycleSummary[] = [];
@@ -135,7 +109,7 @@ export async function openStage(options: StageOptions): Promise<Stage> {
         for (const line of cycleTable(summary)) say(line);
       },
     });
-    cleanups.push(() => scheduler.stop());
+    base.defer(() => scheduler.stop());
     await until(() => scheduler.isLeading() && scheduler.scheduler() !== undefined, "a leader");
     const lease = await admin
       .resource<Lease>(builtinType("coordination.k8s.io/leases"), "kube-system")
@@ -157,10 +131,10 @@ export async function openStage(options: StageOptions): Promise<Stage> {
       leader,
       seenPods,
       seenEvents,
-      close,
+      close: base.close,
     };
   } catch (error) {
-    await close();
+    await base.close().catch(() => {});
     throw error;
   }
 }

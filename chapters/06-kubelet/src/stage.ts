@@ -11,23 +11,21 @@
  *   node, the controller manager, the API server — and deletes the data directory; the caller
  *   runs it in a `finally`.
  */
-import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Node, Pod } from "@tinykube/core/api/types";
 import { ensureClusterPki, issueServingCertificate } from "@tinykube/core/apiserver/pki";
-import { startApiServer } from "@tinykube/core/apiserver/start";
 import type { CoreEvent } from "@tinykube/core/client/events";
 import { builtinType, SharedInformerFactory } from "@tinykube/core/client/factory";
 import { unwrapTombstone } from "@tinykube/core/client/informer";
-import { type ResourceClient, RestClient } from "@tinykube/core/client/rest";
+import type { ResourceClient } from "@tinykube/core/client/rest";
 import { startControllerManager } from "@tinykube/core/controllers/manager";
 import { Kubelet } from "@tinykube/core/kubelet/kubelet";
 import { NodeImageStore } from "@tinykube/core/runtime/images/store";
 import { ProcessRuntime } from "@tinykube/core/runtime/process/runtime";
+import { openClusterStage, type Say, untilFor } from "@tinykube/core/testing/stage";
 
-export type Say = (line: string) => void;
+export type { Say };
 
 export const NODE = "node-1";
 /** The node's address on the loopback network (DESIGN.md): node i is 127.1.0.i. */
@@ -50,31 +48,9 @@ export interface Stage {
 }
 
 export async function openStage(say: Say): Promise<Stage> {
-  const dataDir = await mkdtemp(join(tmpdir(), "tinykube-ch06-"));
-  const cleanups: (() => Promise<void> | void)[] = [
-    () => rm(dataDir, { recursive: true, force: true }),
-  ];
-  const close = async () => {
-    const failures: unknown[] = [];
-    for (const cleanup of cleanups.reverse()) {
-      await Promise.resolve()
-        .then(cleanup)
-        .catch((error: unknown) => failures.push(error));
-    }
-    if (failures.length > 0) throw new AggregateError(failures, "chapter 6: stopping failed");
-  };
+  const base = await openClusterStage({ chapter: "chapter 6", say, nodes: [NODE] });
+  const { api, admin, dataDir } = base;
   try {
-    const api = await startApiServer({ dataDir, port: 0, fsync: false, nodes: [NODE] });
-    cleanups.push(() => api.stop());
-    say(`[apiserver] serving ${api.url}`);
-    const admin = new RestClient({
-      server: api.url,
-      caPem: api.caCertPem,
-      token: api.tokenFor("admin"),
-      qps: 0,
-    });
-    cleanups.push(() => admin.close());
-
     const manager = startControllerManager({
       server: api.url,
       caPem: api.caCertPem,
@@ -88,7 +64,7 @@ export async function openStage(say: Say): Promise<Stage> {
         if (line.includes("podCIDRs")) say(`[controller-manager] ${line}`);
       },
     });
-    cleanups.push(() => manager.stop());
+    base.defer(() => manager.stop());
 
     const observer = new SharedInformerFactory(admin);
     const seenPods = new Map<string, Pod>();
@@ -122,7 +98,7 @@ export async function openStage(say: Say): Promise<Stage> {
       },
     });
     observer.start();
-    cleanups.push(() => observer.stop());
+    base.defer(() => observer.stop());
     await observer.waitForCacheSync();
 
     const root = join(dataDir, "nodes", NODE);
@@ -130,16 +106,9 @@ export async function openStage(say: Say): Promise<Stage> {
       root: join(root, "runtime"),
       images: new NodeImageStore({ root: join(root, "images") }),
     });
-    const client = new RestClient({
-      server: api.url,
-      caPem: api.caCertPem,
-      token: api.tokenFor(`system:node:${NODE}`) as string,
-      userAgent: `kubelet/${NODE}`,
-      qps: 50,
-      burst: 100,
-    });
-    cleanups.push(() => client.close());
-    cleanups.push(async () => {
+    // KubeletConfiguration's kubeAPIQPS 50 and kubeAPIBurst 100.
+    const client = base.clientAs(`system:node:${NODE}`, { userAgent: `kubelet/${NODE}`, qps: 50 });
+    base.defer(async () => {
       // A kubelet's containers outlive it; the chapter's must not outlive the chapter.
       for (const c of await runtime.listContainers({ state: "CONTAINER_RUNNING" })) {
         await runtime.stopContainer(c.id, 0);
@@ -176,7 +145,7 @@ export async function openStage(say: Say): Promise<Stage> {
         `renews its Lease in kube-node-lease, watches pods with spec.nodeName=${NODE}`,
     );
     await kubelet.start();
-    cleanups.push(() => kubelet.stop());
+    base.defer(() => kubelet.stop());
 
     return {
       say,
@@ -202,25 +171,13 @@ export async function openStage(say: Say): Promise<Stage> {
             .on("error", reject)
             .end();
         }),
-      close,
+      close: base.close,
     };
   } catch (error) {
-    await close();
+    await base.close().catch(() => {});
     throw error;
   }
 }
 
-/** Polls `check` (no sleeping on a guess: every 50 ms until it holds) for at most `timeoutMs`. */
-export async function until<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`chapter 6: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Polls a condition every 50 ms (no sleeping on a guess) for at most 20 s by default. */
+export const until = untilFor("chapter 6", 50);

@@ -22,22 +22,20 @@
  *   container of their nodes, the scheduler, the controller manager, the API server — and
  *   deletes the data directory, on error too; the caller runs it in a `finally`.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Deployment, EndpointSlice, Pod, Service } from "@tinykube/core/api/types";
-import { startApiServer } from "@tinykube/core/apiserver/start";
 import { builtinType, SharedInformerFactory } from "@tinykube/core/client/factory";
 import { unwrapTombstone } from "@tinykube/core/client/informer";
-import { type ResourceClient, RestClient } from "@tinykube/core/client/rest";
+import type { ResourceClient, RestClient } from "@tinykube/core/client/rest";
 import { startControllerManager } from "@tinykube/core/controllers/manager";
 import { Kubelet } from "@tinykube/core/kubelet/kubelet";
 import { KubeProxy, LABEL_SERVICE_NAME } from "@tinykube/core/proxy";
 import { NodeImageStore } from "@tinykube/core/runtime/images/store";
 import { ProcessRuntime } from "@tinykube/core/runtime/process/runtime";
 import { startScheduler } from "@tinykube/core/scheduler/start";
+import { openClusterStage, type Say, untilFor } from "@tinykube/core/testing/stage";
 
-export type Say = (line: string) => void;
+export type { Say };
 
 /** The nodes and their addresses: node i is 127.1.7.i (DESIGN.md has 127.1.0.i for `tinykube up`). */
 export const NODES = [
@@ -69,42 +67,16 @@ export interface Stage {
 }
 
 export async function openStage(say: Say): Promise<Stage> {
-  const dataDir = await mkdtemp(join(tmpdir(), "tinykube-ch07-"));
-  const cleanups: (() => Promise<void> | void)[] = [
-    () => rm(dataDir, { recursive: true, force: true }),
-  ];
-  // Last started, first stopped; every step runs even if one before it fails.
-  const close = async () => {
-    const failures: unknown[] = [];
-    for (const cleanup of cleanups.reverse()) {
-      await Promise.resolve()
-        .then(cleanup)
-        .catch((error: unknown) => failures.push(error));
-    }
-    if (failures.length > 0) throw new AggregateError(failures, "chapter 7: stopping failed");
-  };
+  const base = await openClusterStage({
+    chapter: "chapter 7",
+    say,
+    nodes: NODES.map((n) => n.name),
+  });
+  const { api, dataDir } = base;
   try {
-    const api = await startApiServer({
-      dataDir,
-      port: 0,
-      fsync: false,
-      nodes: NODES.map((n) => n.name),
-    });
-    cleanups.push(() => api.stop());
-    say(`[apiserver] serving ${api.url}`);
     const tokenFor = (user: string) => api.tokenFor(user) as string;
-    const client = (user: string, userAgent: string, qps?: number) => {
-      const c = new RestClient({
-        server: api.url,
-        caPem: api.caCertPem,
-        token: tokenFor(user),
-        userAgent,
-        ...(qps === undefined ? {} : { qps }),
-      });
-      cleanups.push(() => c.close());
-      return c;
-    };
-    const admin = client("admin", "kubectl", 0);
+    const client = (user: string, userAgent: string) => base.clientAs(user, { userAgent });
+    const admin = base.clientAs("admin", { userAgent: "kubectl", qps: 0 });
 
     const manager = startControllerManager({
       server: api.url,
@@ -115,14 +87,14 @@ export async function openStage(say: Say): Promise<Stage> {
       clusterCIDR: CHAPTER_POD_NETWORK,
       leaderElection: false,
     });
-    cleanups.push(() => manager.stop());
+    base.defer(() => manager.stop());
     const scheduler = startScheduler({
       server: api.url,
       caPem: api.caCertPem,
       token: tokenFor("system:kube-scheduler"),
       leaderElection: false,
     });
-    cleanups.push(() => scheduler.stop());
+    base.defer(() => scheduler.stop());
     say(
       "[controller-manager] deployment, replicaset, endpointslice, endpoints and node IPAM " +
         `(--cluster-cidr ${CHAPTER_POD_NETWORK}); [scheduler] running`,
@@ -141,10 +113,10 @@ export async function openStage(say: Say): Promise<Stage> {
     slices.addEventHandler(keep(seenSlices));
     slices.addEventHandler(narrateSlices(say));
     observer.start();
-    cleanups.push(() => observer.stop());
+    base.defer(() => observer.stop());
     await observer.waitForCacheSync();
 
-    for (const node of NODES) await startNode(node, { api, client, dataDir, cleanups });
+    for (const node of NODES) await startNode(node, { client, dataDir, defer: base.defer });
     say(
       `[kubelet] ${NODES.map((n) => `${n.name} at ${n.address}`).join(", ")}: registered, ` +
         "each runs its pods as processes on the pod addresses node IPAM gives it",
@@ -166,7 +138,7 @@ export async function openStage(say: Say): Promise<Stage> {
         },
       });
       await proxy.start();
-      cleanups.push(async () => {
+      base.defer(async () => {
         // The chapter's last connections close a moment after their last answer; a proxy that
         // stops first resets those still open. A second is plenty; if one lingers, stop anyway.
         await until(() => activeConnections(proxy) === 0, "connections to close", 1_000).catch(
@@ -190,10 +162,10 @@ export async function openStage(say: Say): Promise<Stage> {
       seenSlices,
       endpoints: admin.resource(builtinType("endpoints"), "default"),
       proxies,
-      close,
+      close: base.close,
     };
   } catch (error) {
-    await close();
+    await base.close().catch(() => {});
     throw error;
   }
 }
@@ -221,10 +193,9 @@ function narrateSlices(say: Say) {
 async function startNode(
   node: (typeof NODES)[number],
   stage: {
-    api: { url: string; caCertPem: string };
-    client: (user: string, userAgent: string, qps?: number) => RestClient;
+    client: (user: string, userAgent: string) => RestClient;
     dataDir: string;
-    cleanups: (() => Promise<void> | void)[];
+    defer: (cleanup: () => Promise<void> | void) => void;
   },
 ): Promise<void> {
   const root = join(stage.dataDir, "nodes", node.name);
@@ -232,7 +203,7 @@ async function startNode(
     root: join(root, "runtime"),
     images: new NodeImageStore({ root: join(root, "images") }),
   });
-  stage.cleanups.push(async () => {
+  stage.defer(async () => {
     // A kubelet's containers outlive it; the chapter's must not outlive the chapter.
     for (const c of await runtime.listContainers({ state: "CONTAINER_RUNNING" })) {
       await runtime.stopContainer(c.id, 0);
@@ -248,7 +219,7 @@ async function startNode(
     rootDir: root,
   });
   await kubelet.start();
-  stage.cleanups.push(() => kubelet.stop());
+  stage.defer(() => kubelet.stop());
 }
 
 /** The node a name belongs to, and its address. */
@@ -263,17 +234,5 @@ function activeConnections(proxy: KubeProxy): number {
   return active;
 }
 
-/** Polls `check` (no sleeping on a guess: every 20 ms until it holds) for at most `timeoutMs`. */
-export async function until<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`chapter 7: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Polls a condition every 20 ms (no sleeping on a guess) for at most 20 s by default. */
+export const until = untilFor("chapter 7", 20);

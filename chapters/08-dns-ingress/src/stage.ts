@@ -23,16 +23,13 @@
  *   kubelet and every container of the node, the DNS server, the scheduler, the controller
  *   manager, the API server — and deletes the data directory; the caller runs it in a `finally`.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "@tinykube/core/api/object";
 import type { EndpointSlice, Node, Pod } from "@tinykube/core/api/types";
 import { type ClusterPki, ensureClusterPki } from "@tinykube/core/apiserver/pki";
-import { startApiServer } from "@tinykube/core/apiserver/start";
 import { builtinType, SharedInformerFactory } from "@tinykube/core/client/factory";
 import { unwrapTombstone } from "@tinykube/core/client/informer";
-import { type ResourceClient, RestClient } from "@tinykube/core/client/rest";
+import type { ResourceClient, RestClient } from "@tinykube/core/client/rest";
 import { startControllerManager } from "@tinykube/core/controllers/manager";
 import { startClusterDns } from "@tinykube/core/dns";
 import {
@@ -45,8 +42,9 @@ import { Kubelet } from "@tinykube/core/kubelet/kubelet";
 import { NodeImageStore } from "@tinykube/core/runtime/images/store";
 import { ProcessRuntime } from "@tinykube/core/runtime/process/runtime";
 import { startScheduler } from "@tinykube/core/scheduler/start";
+import { openClusterStage, type Say, untilFor } from "@tinykube/core/testing/stage";
 
-export type Say = (line: string) => void;
+export type { Say };
 
 export const NODE = "node-1";
 /** The node's address: 127.1.0.N is `tinykube up`'s node N, so the chapter takes 127.1.8.1. */
@@ -82,35 +80,11 @@ export interface Stage {
 }
 
 export async function openStage(say: Say): Promise<Stage> {
-  const dataDir = await mkdtemp(join(tmpdir(), "tinykube-ch08-"));
-  const cleanups: (() => Promise<void> | void)[] = [
-    () => rm(dataDir, { recursive: true, force: true }),
-  ];
-  const close = async () => {
-    const failures: unknown[] = [];
-    for (const cleanup of cleanups.reverse()) {
-      await Promise.resolve()
-        .then(cleanup)
-        .catch((error: unknown) => failures.push(error));
-    }
-    if (failures.length > 0) throw new AggregateError(failures, "chapter 8: stopping failed");
-  };
+  const base = await openClusterStage({ chapter: "chapter 8", say, nodes: [NODE] });
+  const { api, dataDir } = base;
   try {
-    const api = await startApiServer({ dataDir, port: 0, fsync: false, nodes: [NODE] });
-    cleanups.push(() => api.stop());
-    say(`[apiserver] serving ${api.url}`);
-    const clientAs = (user: string, userAgent: string, qps = 50) => {
-      const client = new RestClient({
-        server: api.url,
-        caPem: api.caCertPem,
-        token: api.tokenFor(user) as string,
-        userAgent,
-        qps,
-        burst: qps * 2,
-      });
-      cleanups.push(() => client.close());
-      return client;
-    };
+    const clientAs = (user: string, userAgent: string, qps = 50) =>
+      base.clientAs(user, { userAgent, qps });
     const admin = clientAs("admin", "chapter-08", 0);
     const resource = <T extends KubeObject>(kind: string, namespace?: string) =>
       admin.resource<T>(builtinType(kind), namespace);
@@ -123,7 +97,7 @@ export async function openStage(say: Say): Promise<Stage> {
       clusterCIDR: CHAPTER_POD_NETWORK,
       leaderElection: false,
     });
-    cleanups.push(() => manager.stop());
+    base.defer(() => manager.stop());
     const scheduler = startScheduler({
       server: api.url,
       caPem: api.caCertPem,
@@ -131,7 +105,7 @@ export async function openStage(say: Say): Promise<Stage> {
       leaderElection: false,
       log: () => {},
     });
-    cleanups.push(() => scheduler.stop());
+    base.defer(() => scheduler.stop());
     say("[controller-manager] deployment, replicaset, endpointslice, nodeipam, serviceaccount");
     say("[kube-scheduler] running");
 
@@ -167,7 +141,7 @@ export async function openStage(say: Say): Promise<Stage> {
       port: 0,
       log: (line) => say(line),
     });
-    cleanups.push(() => dns.stop());
+    base.defer(() => dns.stop());
 
     const observer = new SharedInformerFactory(admin);
     const seenPods = new Map<string, Pod>();
@@ -194,7 +168,7 @@ export async function openStage(say: Say): Promise<Stage> {
       },
     });
     observer.start();
-    cleanups.push(() => observer.stop());
+    base.defer(() => observer.stop());
     await observer.waitForCacheSync();
 
     const root = join(dataDir, "nodes", NODE);
@@ -202,7 +176,7 @@ export async function openStage(say: Say): Promise<Stage> {
       root: join(root, "runtime"),
       images: new NodeImageStore({ root: join(root, "images") }),
     });
-    cleanups.push(async () => {
+    base.defer(async () => {
       // A kubelet's containers outlive it; the chapter's must not outlive the chapter.
       for (const c of await runtime.listContainers({ state: "CONTAINER_RUNNING" })) {
         await runtime.stopContainer(c.id, 0);
@@ -223,7 +197,7 @@ export async function openStage(say: Say): Promise<Stage> {
       log: () => {},
     });
     await kubelet.start();
-    cleanups.push(() => kubelet.stop());
+    base.defer(() => kubelet.stop());
     await until(() => node?.spec?.podCIDR, "node-1 to get a pod CIDR");
     say(
       `[kubelet ${NODE}] registered at ${NODE_IP}, pod CIDR ${node?.spec?.podCIDR}; ` +
@@ -250,7 +224,7 @@ export async function openStage(say: Say): Promise<Stage> {
         if (/serving|backend/.test(line)) say(line);
       },
     });
-    cleanups.push(() => ingress.stop());
+    base.defer(() => ingress.stop());
 
     return {
       say,
@@ -266,25 +240,13 @@ export async function openStage(say: Say): Promise<Stage> {
       },
       runtimeRoot: join(root, "runtime"),
       pki: await ensureClusterPki(dataDir),
-      close,
+      close: base.close,
     };
   } catch (error) {
-    await close();
+    await base.close().catch(() => {});
     throw error;
   }
 }
 
-/** Polls `check` (every 50 ms until it holds) for at most `timeoutMs`. */
-export async function until<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`chapter 8: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Polls a condition every 50 ms (no sleeping on a guess) for at most 20 s by default. */
+export const until = untilFor("chapter 8", 50);
