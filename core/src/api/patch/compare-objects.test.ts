@@ -6,7 +6,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../object.ts";
-import { compareFields, compareObjects, type FieldSet, fieldsOf } from "./field-set.ts";
+import {
+  compareFields,
+  compareObjects,
+  type FieldSet,
+  fieldSetOf,
+  fieldsOf,
+  fieldsV1Of,
+  toFieldsV1,
+} from "./field-set.ts";
 import {
   decodeManagedFields,
   encodeManagedFields,
@@ -123,6 +131,16 @@ describe("compareObjects: the same result as comparing both objects' field lists
     );
   });
 
+  it("fieldsV1Of builds the same tree, in the same order, as toFieldsV1 of fieldsOf", () => {
+    fc.assert(
+      fc.property(pod, (object) => {
+        const slow = toFieldsV1(fieldSetOf(fieldsOf(object, POD_SCHEMA)));
+        expect(JSON.stringify(fieldsV1Of(object, POD_SCHEMA))).toBe(JSON.stringify(slow));
+      }),
+      settings,
+    );
+  });
+
   it("for a pod and itself: nothing changed", () => {
     fc.assert(
       fc.property(pod, (object) => {
@@ -192,6 +210,8 @@ describe("managedFieldsAfterUpdate: the same entries as decoding every entry", (
             const fast = managedFieldsAfterUpdate(current, object, options);
             const slow = referenceEntries(reference, object, options);
             expect(fast).toEqual(slow);
+            // The same bytes too: the order of members is what kubectl shows.
+            expect(JSON.stringify(fast)).toBe(JSON.stringify(slow));
             current = { ...object, metadata: { ...object.metadata, managedFields: fast } };
             reference = { ...object, metadata: { ...object.metadata, managedFields: slow } };
           }

@@ -307,6 +307,53 @@ export function compareObjects(
   return { added, removed, modified };
 }
 
+/**
+ * toFieldsV1 of every field an object sets (fieldsOf), built in one walk of the object: the set
+ * a create records in managedFields, without a path and a key made for each field first. Same
+ * tree, same member order (field-set.test.ts checks it as a property).
+ */
+export function fieldsV1Of(object: unknown, schema: PatchSchema | undefined): JsonObject {
+  interface Child {
+    element: PathElement;
+    name: string;
+    tree: JsonObject;
+  }
+  const assemble = (children: Child[], member: boolean): JsonObject => {
+    const out: JsonObject = {};
+    if (member && children.length > 0) out["."] = {};
+    children.sort((a, b) => compareElements(a.element, b.element));
+    for (const child of children) out[child.name] = child.tree;
+    return out;
+  };
+  /** The tree a value contributes, or undefined when it contributes no member. */
+  const treeOf = (value: unknown, node: PatchSchema | undefined): JsonObject | undefined => {
+    const shape = shapeOf(value, node);
+    if (shape === "leaf") return {};
+    const children =
+      shape === "object"
+        ? objectChildren(value as JsonObject, node)
+        : listChildren(value as unknown[], node);
+    return children.length > 0 ? assemble(children, false) : undefined;
+  };
+  const objectChildren = (value: JsonObject, node: PatchSchema | undefined): Child[] => {
+    const children: Child[] = [];
+    for (const [name, member] of Object.entries(value)) {
+      const tree = treeOf(member, childSchema(node, name));
+      if (tree) children.push({ element: { field: name }, name: `f:${name}`, tree });
+    }
+    return children;
+  };
+  const listChildren = (list: unknown[], node: PatchSchema | undefined): Child[] => {
+    const elementSchema = childSchema(node, "[]");
+    return [...listElements(list, node).values()].map(({ step, value }) => ({
+      element: step,
+      name: fieldsV1Name(step),
+      tree: "key" in step ? assemble(objectChildren(value as JsonObject, elementSchema), true) : {},
+    }));
+  };
+  return isObject(object) ? assemble(objectChildren(object, schema), false) : {};
+}
+
 /** How fieldsOf treats a value at a node: walks into it, lists its elements, or takes it whole. */
 function shapeOf(value: unknown, node: PatchSchema | undefined): "object" | "list" | "leaf" {
   if (isObject(value)) return "object";

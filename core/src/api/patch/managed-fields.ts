@@ -22,6 +22,7 @@ import {
   type FieldSet,
   fieldsOf,
   fieldsV1Name,
+  fieldsV1Of,
   fromFieldsV1,
   toFieldsV1,
 } from "./field-set.ts";
@@ -193,6 +194,7 @@ export function managedFieldsAfterUpdate(
   options: UpdateOptions,
 ): ManagedFieldsEntry[] | undefined {
   const scope = { ...(options.subresource ? { subresource: options.subresource } : {}) };
+  if (oldObject === undefined) return createEntries(newObject, options, scope);
   const { added, modified, removed } = compareObjects(
     oldObject ? ownablePart(oldObject, scope) : undefined,
     ownablePart(newObject, scope),
@@ -241,6 +243,41 @@ export function managedFieldsAfterUpdate(
     ...encodeManagedFields(decoded),
   ]);
   return entries.length > 0 ? entries : undefined;
+}
+
+/**
+ * A create's entries: the writer owns every field it set, and no one else owns anything yet. The
+ * tree is built straight from the object (fieldsV1Of), with the fields no one owns left out.
+ */
+function createEntries(
+  object: KubeObject,
+  options: UpdateOptions,
+  scope: WriteScope,
+): ManagedFieldsEntry[] | undefined {
+  const part = ownablePart(object, scope);
+  if (scope.subresource !== "status") {
+    delete part.apiVersion;
+    delete part.kind;
+    if (isObject(part.metadata)) {
+      const metadata = { ...part.metadata };
+      for (const unowned of UNOWNED)
+        if (unowned.startsWith("metadata.")) delete metadata[unowned.slice("metadata.".length)];
+      part.metadata = metadata;
+    }
+  }
+  const fieldsV1 = fieldsV1Of(part, patchSchemaFor(groupKindOf(object)));
+  if (Object.keys(fieldsV1).length === 0) return undefined;
+  return [
+    {
+      manager: options.manager,
+      operation: "Update",
+      apiVersion: object.apiVersion,
+      time: options.now,
+      fieldsType: "FieldsV1",
+      fieldsV1,
+      ...(scope.subresource ? { subresource: scope.subresource } : {}),
+    },
+  ];
 }
 
 /**
