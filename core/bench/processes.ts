@@ -64,13 +64,15 @@ export interface StartChildOptions {
   args: (string | undefined)[];
   /** Who it is, in messages: "the <name> child exited with 1". */
   name: string;
+  /** Node.js options for the child, e.g. a V8 heap setting. */
+  nodeFlags?: string[];
 }
 
 /**
  * Starts `node --expose-gc --import tsx <script> <args>` with an IPC channel, and tracks its PID
  * until it exits. The child's own stdout and stderr are this process's.
  */
-export function startChild({ script, args, name }: StartChildOptions): ChildHandle {
+export function startChild({ script, args, name, nodeFlags }: StartChildOptions): ChildHandle {
   const prof = process.env.TINYKUBE_BENCH_PROF;
   const child: ChildProcess = spawn(
     process.execPath,
@@ -78,6 +80,7 @@ export function startChild({ script, args, name }: StartChildOptions): ChildHand
       // Node names each profile CPU.<date>.<time>.<pid>.<thread>...: the pid says whose it is.
       ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []),
       "--expose-gc",
+      ...(nodeFlags ?? []),
       "--import",
       "tsx",
       join(here, script),
