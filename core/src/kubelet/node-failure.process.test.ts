@@ -19,8 +19,6 @@ import { afterEach, describe, expect, it, onTestFailed } from "vitest";
 import type { Node, Pod, Toleration } from "../api/types.ts";
 import { builtinType } from "../client/factory.ts";
 import { isNotFound } from "../client/rest.ts";
-import { CONTROLLERS } from "../controllers/manager.ts";
-import { NodeLifecycleController } from "../controllers/nodelifecycle/controller.ts";
 import { eventually } from "../controllers/testing.ts";
 import { isAlive } from "../runtime/process/proc.ts";
 import {
@@ -29,6 +27,8 @@ import {
   helloDeployment,
   isServing,
   type ProcessCluster,
+  registerShortNodeLifecycle,
+  SHORT_NODE_LIFECYCLE,
   startProcessCluster,
 } from "./process-cluster.ts";
 
@@ -50,28 +50,21 @@ const hasTaint = (node: Node, key: string, effect: string) =>
 
 describe("a node whose kubelet stops", () => {
   let cluster: ProcessCluster | undefined;
+  let unregister: (() => void) | undefined;
   const lines: string[] = [];
   afterEach(async () => {
     await cluster?.close();
     cluster = undefined;
-    delete CONTROLLERS["nodelifecycle-short"];
+    unregister?.();
+    unregister = undefined;
   }, 60_000);
 
   it("is marked Ready=Unknown and tainted, its pods are evicted and recreated elsewhere, and its returning kubelet finishes them", async () => {
     onTestFailed(() => console.log(lines.slice(-200).join("\n")));
-    // The manager builds controllers from its table only; this entry is nodelifecycle with the
-    // short monitor period and grace period.
-    CONTROLLERS["nodelifecycle-short"] = {
-      make: (ctx) =>
-        new NodeLifecycleController(ctx, {
-          nodeMonitorPeriodMs: 1_000,
-          nodeMonitorGracePeriodMs: NODE_MONITOR_GRACE_MS,
-        }),
-      workers: 8,
-    };
+    unregister = registerShortNodeLifecycle(NODE_MONITOR_GRACE_MS);
     const c = await startProcessCluster({
       nodes: [1, 2, 3].map((i) => ({ name: `node-${i}`, address: `127.1.0.${i}` })),
-      controllers: ["deployment", "replicaset", "nodelifecycle-short", "taint-eviction-controller"],
+      controllers: ["deployment", "replicaset", SHORT_NODE_LIFECYCLE, "taint-eviction-controller"],
       nodeLeaseDurationSeconds: 2,
       log: (line) => lines.push(`${new Date().toISOString()} ${line}`),
     });

@@ -20,8 +20,6 @@
 import { afterEach, describe, expect, it, onTestFailed } from "vitest";
 import type { Node, Pod } from "../api/types.ts";
 import { builtinType } from "../client/factory.ts";
-import { CONTROLLERS } from "../controllers/manager.ts";
-import { NodeLifecycleController } from "../controllers/nodelifecycle/controller.ts";
 import { eventually } from "../controllers/testing.ts";
 import { isAlive } from "../runtime/process/proc.ts";
 import {
@@ -30,6 +28,8 @@ import {
   helloDeployment,
   isServing,
   type ProcessCluster,
+  registerShortNodeLifecycle,
+  SHORT_NODE_LIFECYCLE,
   startProcessCluster,
 } from "./process-cluster.ts";
 
@@ -40,28 +40,21 @@ const taintKeys = (node: Node) => (node.spec?.taints ?? []).map((t) => `${t.key}
 
 describe("a node cut off from the API server", () => {
   let cluster: ProcessCluster | undefined;
+  let unregister: (() => void) | undefined;
   const lines: string[] = [];
   afterEach(async () => {
     await cluster?.close();
     cluster = undefined;
-    delete CONTROLLERS["nodelifecycle-short"];
+    unregister?.();
+    unregister = undefined;
   }, 60_000);
 
   it("goes Unknown and tainted, keeps its pods (300 s tolerations), and is Ready with its pods again once reconnected", async () => {
     onTestFailed(() => console.log(lines.slice(-300).join("\n")));
-    // The manager builds controllers from its table only; this entry is nodelifecycle with the
-    // short monitor period and grace period.
-    CONTROLLERS["nodelifecycle-short"] = {
-      make: (ctx) =>
-        new NodeLifecycleController(ctx, {
-          nodeMonitorPeriodMs: 1_000,
-          nodeMonitorGracePeriodMs: 4_000,
-        }),
-      workers: 8,
-    };
+    unregister = registerShortNodeLifecycle(4_000);
     const c = await startProcessCluster({
       nodes: [1, 2].map((i) => ({ name: `node-${i}`, address: `127.1.0.${i}` })),
-      controllers: ["deployment", "replicaset", "nodelifecycle-short", "taint-eviction-controller"],
+      controllers: ["deployment", "replicaset", SHORT_NODE_LIFECYCLE, "taint-eviction-controller"],
       nodeLeaseDurationSeconds: 2,
       log: (line) => lines.push(`${new Date().toISOString()} ${line}`),
     });

@@ -27,6 +27,7 @@ import type { Deployment, Pod } from "../api/types.ts";
 import { type RunningApiServer, startApiServer } from "../apiserver/start.ts";
 import { RestClient } from "../client/rest.ts";
 import { CONTROLLERS, startControllerManager } from "../controllers/manager.ts";
+import { NodeLifecycleController } from "../controllers/nodelifecycle/controller.ts";
 import { NodeImageStore } from "../runtime/images/store.ts";
 import { readJson } from "../runtime/process/files.ts";
 import { isAlive } from "../runtime/process/proc.ts";
@@ -278,6 +279,29 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
  * once — must not hand out the same one, which the node IPAM controller would (it starts at
  * 127.128.0.0/24 in every cluster). 14,080 /24s to pick from make a clash unlikely.
  */
+/** The controller name registerShortNodeLifecycle adds to the manager's table. */
+export const SHORT_NODE_LIFECYCLE = "nodelifecycle-short";
+
+/**
+ * Adds SHORT_NODE_LIFECYCLE to the controller manager's table: the node lifecycle controller
+ * checking every second and declaring a silent node lost after `gracePeriodMs`, so a test sees a
+ * node go Unknown in seconds (Kubernetes: every 5 s, after 40 s). The manager builds controllers
+ * from its table only. Returns the removal, for the test's afterEach.
+ */
+export function registerShortNodeLifecycle(gracePeriodMs: number): () => void {
+  CONTROLLERS[SHORT_NODE_LIFECYCLE] = {
+    make: (ctx) =>
+      new NodeLifecycleController(ctx, {
+        nodeMonitorPeriodMs: 1_000,
+        nodeMonitorGracePeriodMs: gracePeriodMs,
+      }),
+    workers: 8,
+  };
+  return () => {
+    delete CONTROLLERS[SHORT_NODE_LIFECYCLE];
+  };
+}
+
 export function podCIDRs(count: number): string[] {
   const second = 200 + Math.floor(Math.random() * 55);
   const third = Math.floor(Math.random() * (257 - count));
