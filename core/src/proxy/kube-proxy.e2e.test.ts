@@ -280,14 +280,17 @@ describe("KubeProxy against a real API server", () => {
         involvedObject: { kind: "Node", name: "node-1" },
         message: `can't open port "clusterIP for default/held:http" (127.96.204.4:18000/tcp), skipping it`,
         source: { component: "kube-proxy", host: "node-1" },
-        count: 1,
       });
+      // The Service and its slice each made a sync, and each sync retried: a busy machine may
+      // show more than one failure by the first read.
+      const seen = first?.count ?? 0;
+      expect(seen).toBeGreaterThanOrEqual(1);
       expect(logs).toContain(
         "[kube-proxy] default/held:http: cannot listen on 127.96.204.4:18000/TCP: EADDRINUSE: another process holds this address and port; retrying at each sync",
       );
       // Every sync retries, and each failure counts on the same event.
       await apply(SLICES, slice("held", [{ ip: POD(1) }, { ip: POD(2) }]));
-      await eventually(event, (e) => (e?.count ?? 0) >= 2, "the event's count to grow");
+      await eventually(event, (e) => (e?.count ?? 0) > seen, "the event's count to grow");
     } finally {
       await squatterClosed();
     }
